@@ -1,0 +1,295 @@
+package digest
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// Encoder appends digest and stat lines. It keeps per-goroutine caches, so
+// each writer goroutine owns one.
+type Encoder struct {
+	App     string // local.app
+	JSON    bool   // JSON lines (default in SOFATracer) or comma-separated
+	Newline string // line ending: "\r\n" as in Java, or "\n"
+	tc      timeCache
+}
+
+// AppendDigest appends the digest line of s in layout l.
+func (e *Encoder) AppendDigest(dst []byte, s *span.Span, l *Layout) []byte {
+	w := lineWriter{dst: dst, json: e.JSON}
+	w.open()
+	end := s.EndTime()
+	switch l.Style {
+	case RPC:
+		w.key("timestamp")
+		w.dst = e.tc.append(w.quote(), end)
+		w.unquote()
+		w.str("tracerId", s.Ctx.TraceID)
+		w.str("spanId", s.Ctx.SpanID)
+		for i := range l.Fields {
+			e.field(&w, s, l, &l.Fields[i], true)
+		}
+		e.extraTags(&w, s, l)
+		w.key("baggage")
+		w.dst = w.appendBaggage(s.Ctx.Baggage().Biz)
+	default:
+		w.key("time")
+		w.dst = e.tc.append(w.quote(), end)
+		w.unquote()
+		w.str("local.app", e.App)
+		w.str("traceId", s.Ctx.TraceID)
+		w.str("spanId", s.Ctx.SpanID)
+		w.str("span.kind", tagString(s, span.TagSpanKind))
+		w.str("result.code", ResultCode(s, l))
+		w.str("current.thread.name", threadName(s))
+		w.key("time.cost.milliseconds")
+		w.dst = append(appendInt(w.quote(), s.Duration().Milliseconds()), "ms"...)
+		w.unquote()
+		for i := range l.Fields {
+			e.field(&w, s, l, &l.Fields[i], false)
+		}
+		e.extraTags(&w, s, l)
+		b := s.Ctx.Baggage()
+		w.key("sys.baggage")
+		w.dst = w.appendBaggage(b.Sys)
+		w.key("biz.baggage")
+		w.dst = w.appendBaggage(b.Biz)
+	}
+	w.close()
+	return append(w.dst, e.Newline...)
+}
+
+func (e *Encoder) field(w *lineWriter, s *span.Span, l *Layout, f *Field, rpc bool) {
+	v, ok := e.value(s, l, f)
+	if !ok && f.Optional && rpc && w.json {
+		return
+	}
+	if !ok {
+		v = f.Default
+	}
+	if f.Num && w.json {
+		w.key(f.Name)
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			v = f.Default
+		}
+		w.dst = append(w.dst, v...)
+		return
+	}
+	w.str(f.Name, v)
+}
+
+// value returns a field's text and whether the span had it.
+func (e *Encoder) value(s *span.Span, l *Layout, f *Field) (string, bool) {
+	switch f.Source {
+	case FromTag:
+		for _, t := range f.Tags {
+			if v := s.Tag(t); v != nil {
+				return valueString(v), true
+			}
+		}
+		return "", false
+	case FromResult:
+		return ResultCode(s, l), true
+	case FromCostMs:
+		return strconv.FormatInt(s.Duration().Milliseconds(), 10), true
+	case FromApp:
+		return e.App, true
+	case FromThread:
+		return threadName(s), true
+	case FromError:
+		msg := errorText(s)
+		return msg, msg != ""
+	case FromOperation:
+		return s.OperationName(), true
+	case FromSpanKind:
+		return tagString(s, span.TagSpanKind), true
+	}
+	return "", false
+}
+
+// extraTags writes the tags no field consumed, for layouts that keep them
+// (the biz layout). A tag whose key is a fixed field name is written as
+// "tag.<key>" so that it cannot duplicate a key.
+func (e *Encoder) extraTags(w *lineWriter, s *span.Span, l *Layout) {
+	if !l.AppendTags {
+		return
+	}
+	for _, t := range s.Tags() {
+		if l.used[t.Key] {
+			continue
+		}
+		key := t.Key
+		if fixedKeys[key] || l.fieldName(key) {
+			key = "tag." + key
+		}
+		v := valueString(t.Value)
+		if w.json {
+			w.sep()
+			w.dst = AppendJSONString(w.dst, key)
+			w.dst = append(w.dst, ':')
+			w.dst = AppendJSONString(w.dst, v)
+		} else {
+			w.sep()
+			w.dst = AppendPlain(w.dst, key)
+			w.dst = append(w.dst, ':')
+			w.dst = AppendPlain(w.dst, v)
+		}
+	}
+}
+
+func (l *Layout) fieldName(k string) bool {
+	for i := range l.Fields {
+		if l.Fields[i].Name == k {
+			return true
+		}
+	}
+	return false
+}
+
+var fixedKeys = map[string]bool{
+	"time": true, "timestamp": true, "local.app": true, "traceId": true, "tracerId": true,
+	"spanId": true, "span.kind": true, "result.code": true, "current.thread.name": true,
+	"time.cost.milliseconds": true, "sys.baggage": true, "biz.baggage": true, "baggage": true,
+}
+
+// ResultCode returns the result.code of s in layout l: the result.code tag
+// when set, else what the layout derives.
+func ResultCode(s *span.Span, l *Layout) string {
+	if v := s.Tag(span.TagResultCode); v != nil {
+		return valueString(v)
+	}
+	return l.Result(s)
+}
+
+func threadName(s *span.Span) string {
+	if v, ok := s.Tag(span.TagThreadName).(string); ok {
+		return v
+	}
+	return "goroutine"
+}
+
+func errorText(s *span.Span) string {
+	if v := s.Tag(span.TagErrorMessage); v != nil {
+		return valueString(v)
+	}
+	if failed(s) {
+		return "true"
+	}
+	return ""
+}
+
+func tagString(s *span.Span, key string) string {
+	if v := s.Tag(key); v != nil {
+		return valueString(v)
+	}
+	return ""
+}
+
+func valueString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case error:
+		return x.Error()
+	case fmt.Stringer:
+		return x.String()
+	case time.Duration:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// lineWriter writes keyed (JSON) or positional (plain) fields.
+type lineWriter struct {
+	dst   []byte
+	json  bool
+	count int
+}
+
+func (w *lineWriter) open() {
+	if w.json {
+		w.dst = append(w.dst, '{')
+	}
+}
+
+func (w *lineWriter) close() {
+	if w.json {
+		w.dst = append(w.dst, '}')
+	}
+}
+
+func (w *lineWriter) sep() {
+	if w.count > 0 {
+		w.dst = append(w.dst, ',')
+	}
+	w.count++
+}
+
+// key writes a constant key; caller-controlled keys go through
+// AppendJSONString instead.
+func (w *lineWriter) key(k string) {
+	w.sep()
+	if w.json {
+		w.dst = append(w.dst, '"')
+		w.dst = append(w.dst, k...)
+		w.dst = append(w.dst, '"', ':')
+	}
+}
+
+// quote opens a string value that the caller appends without escaping
+// (times, numbers); unquote closes it.
+func (w *lineWriter) quote() []byte {
+	if w.json {
+		return append(w.dst, '"')
+	}
+	return w.dst
+}
+
+func (w *lineWriter) unquote() {
+	if w.json {
+		w.dst = append(w.dst, '"')
+	}
+}
+
+func (w *lineWriter) str(k, v string) {
+	w.key(k)
+	if w.json {
+		w.dst = AppendJSONString(w.dst, v)
+	} else {
+		w.dst = AppendPlain(w.dst, v)
+	}
+}
+
+func (w *lineWriter) appendBaggage(m map[string]string) []byte {
+	if len(m) == 0 {
+		if w.json {
+			return append(w.dst, '"', '"')
+		}
+		return w.dst
+	}
+	var buf [256]byte
+	raw := span.AppendMap(buf[:0], m)
+	if w.json {
+		return AppendJSONString(w.dst, string(raw))
+	}
+	return AppendPlain(w.dst, string(raw))
+}

@@ -1,0 +1,152 @@
+package propagation
+
+import (
+	"strings"
+
+	"github.com/opentracing/opentracing-go"
+
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// Bolt request-header keys of the SOFARPC trace context.
+const (
+	RPCTraceID     = "rpc_trace_context.sofaTraceId"
+	RPCSpanID      = "rpc_trace_context.sofaRpcId"
+	RPCSampled     = "rpc_trace_context.samp"
+	RPCPenAttrs    = "rpc_trace_context.sofaPenAttrs"
+	RPCSysPenAttrs = "rpc_trace_context.sysPenAttrs"
+	RPCCallerApp   = "rpc_trace_context.sofaCallerApp"
+	RPCCallerIP    = "rpc_trace_context.sofaCallerIp"
+	RPCCallerZone  = "rpc_trace_context.sofaCallerZone"
+	RPCNewContext  = "new_rpc_trace_context"
+)
+
+// gRPC metadata keys of SOFARPC Triple.
+const (
+	TriSOFATraceID  = "sofa-traceid"
+	TriSOFARpcID    = "sofa-rpcid"
+	TriTraceID      = "tri-trace-traceid"
+	TriSpanID       = "tri-trace-rpcid"
+	TriBizBaggage   = "tri-trace-biz-baggage"
+	TriSysBaggage   = "tri-trace-sys-baggage"
+	TriSampled      = "tri-trace-samp"
+	TriCurrentApp   = "tri-trace-current-app"
+	TriInvokeType   = "tri-trace-invoke-type"
+	TriProtocolType = "tri-trace-protocol-type"
+)
+
+func injectRPC(sc *span.Context, f format, w opentracing.TextMapWriter) {
+	b := sc.Baggage()
+	switch f {
+	case SOFARPCNew:
+		w.Set(RPCNewContext, Serialize(sc))
+	case SOFARPC:
+		w.Set(RPCTraceID, sc.TraceID)
+		w.Set(RPCSpanID, sc.SpanID)
+		w.Set(RPCSampled, sampledText(sc.Sampled()))
+		w.Set(RPCPenAttrs, string(span.AppendMap(nil, b.Biz)))
+		w.Set(RPCSysPenAttrs, string(span.AppendMap(nil, b.Sys)))
+	case Triple:
+		w.Set(TriSOFATraceID, sc.TraceID)
+		w.Set(TriSOFARpcID, sc.SpanID)
+		w.Set(TriTraceID, sc.TraceID)
+		w.Set(TriSpanID, sc.SpanID)
+		w.Set(TriSampled, sampledText(sc.Sampled()))
+		if len(b.Biz) > 0 {
+			w.Set(TriBizBaggage, string(span.AppendMap(nil, b.Biz)))
+		}
+		if len(b.Sys) > 0 {
+			w.Set(TriSysBaggage, string(span.AppendMap(nil, b.Sys)))
+		}
+	}
+}
+
+// rpcKeys names the keys one RPC form reads, in order of preference for
+// the ids.
+type rpcKeys struct {
+	trace, span     []string
+	sampled         string
+	biz, sys        string
+	serialized      string
+	caseInsensitive bool
+}
+
+var (
+	boltKeys   = rpcKeys{trace: []string{RPCTraceID}, span: []string{RPCSpanID}, sampled: RPCSampled, biz: RPCPenAttrs, sys: RPCSysPenAttrs, serialized: RPCNewContext}
+	tripleKeys = rpcKeys{trace: []string{TriSOFATraceID, TriTraceID}, span: []string{TriSOFARpcID, TriSpanID}, sampled: TriSampled, biz: TriBizBaggage, sys: TriSysBaggage, caseInsensitive: true}
+)
+
+func extractRPC(r opentracing.TextMapReader, f format, lim Limits) (*span.Context, Result, error) {
+	keys := boltKeys
+	if f == Triple {
+		keys = tripleKeys
+	}
+	vals := map[string]string{}
+	err := r.ForeachKey(func(k, v string) error {
+		if keys.caseInsensitive {
+			k = strings.ToLower(k)
+		}
+		if _, dup := vals[k]; !dup && keys.wants(k) {
+			vals[k] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, Result{}, err
+	}
+	for k, v := range vals {
+		if len(v) > lim.MaxCarrierSize {
+			return nil, Result{}, corrupt(k, errTooLarge)
+		}
+	}
+	if s, ok := vals[keys.serialized]; ok && keys.serialized != "" {
+		return Parse(s, lim)
+	}
+	b := newBuilder(lim)
+	b.traceID, b.hasTrace = first(vals, keys.trace)
+	b.spanID, _ = first(vals, keys.span)
+	if !b.hasTrace {
+		return nil, Result{}, opentracing.ErrSpanContextNotFound
+	}
+	span.ParseMap(vals[keys.biz], func(k, v string) bool { b.bag.AddBiz(k, v); return true })
+	span.ParseMap(vals[keys.sys], func(k, v string) bool { b.bag.AddSys(k, v); return true })
+	if v, ok := vals[keys.sampled]; ok {
+		b.sampled = parseBool(v)
+	} else if bag := b.bag.Build(); bag != nil {
+		// Old SOFARPC callers put the flag in the system baggage.
+		if v, ok := bag.Sys["samp"]; ok {
+			b.sampled = parseBool(v)
+		}
+	}
+	return b.build()
+}
+
+func (k *rpcKeys) wants(key string) bool {
+	switch key {
+	case k.sampled, k.biz, k.sys:
+		return true
+	}
+	if key == k.serialized && key != "" {
+		return true
+	}
+	for _, t := range k.trace {
+		if key == t {
+			return true
+		}
+	}
+	for _, s := range k.span {
+		if key == s {
+			return true
+		}
+	}
+	return false
+}
+
+func first(vals map[string]string, keys []string) (string, bool) {
+	for _, k := range keys {
+		if v, ok := vals[k]; ok {
+			return v, true
+		}
+	}
+	return "", false
+}

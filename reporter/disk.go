@@ -1,0 +1,344 @@
+package reporter
+
+import (
+	"errors"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/reporter/logfile"
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// Config configures a Disk reporter. Zero values take the defaults.
+type Config struct {
+	Dir          string // log directory; load-test lines go to Dir/shadow
+	App          string // local.app
+	JSON         bool
+	Newline      string // default "\r\n"
+	QueueSize    int    // default 8192
+	Discard      DiscardPolicy
+	StatInterval time.Duration  // default 60s
+	MaxStatKeys  int            // stat rows per layout and interval; default 5000
+	BatchBytes   int            // flush a file buffer past this size; default 64 KiB
+	File         logfile.Config // rolling template; Dir and Name are set per file
+	Now          func() time.Time
+	SelfLog      *SelfLog
+}
+
+// Disk writes digest and stat logs. It implements Reporter.
+type Disk struct {
+	cfg  Config
+	q    chan *span.Span
+	done chan struct{}
+	stat *statTable
+
+	closed atomic.Bool
+	c      counters
+
+	enc   digest.Encoder
+	files map[fileKey]*outFile
+	// for drop warnings
+	lastDropped int64
+}
+
+type counters struct {
+	reported, dropped, droppedClosed, written, unsampled atomic.Int64
+	linesLost, writeErrors, statRows, statOverflow       atomic.Int64
+}
+
+// NewDisk starts a disk reporter.
+func NewDisk(cfg Config) (*Disk, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("reporter: Config.Dir is required")
+	}
+	if cfg.Newline == "" {
+		cfg.Newline = "\r\n"
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 8192
+	}
+	if cfg.StatInterval <= 0 {
+		cfg.StatInterval = 60 * time.Second
+	}
+	if cfg.MaxStatKeys <= 0 {
+		cfg.MaxStatKeys = 5000
+	}
+	if cfg.BatchBytes <= 0 {
+		cfg.BatchBytes = 64 << 10
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.File.Now = cfg.Now
+	d := &Disk{
+		cfg:   cfg,
+		q:     make(chan *span.Span, cfg.QueueSize),
+		done:  make(chan struct{}),
+		enc:   digest.Encoder{App: cfg.App, JSON: cfg.JSON, Newline: cfg.Newline},
+		files: map[fileKey]*outFile{},
+	}
+	d.stat = newStatTable(d)
+	go d.run()
+	go d.stat.run()
+	return d, nil
+}
+
+// Report implements Reporter. It never blocks: a full queue drops a span.
+func (d *Disk) Report(s *span.Span) {
+	d.c.reported.Add(1)
+	defer func() {
+		if recover() != nil { // queue closed by Close
+			d.c.droppedClosed.Add(1)
+		}
+	}()
+	if d.closed.Load() {
+		d.c.droppedClosed.Add(1)
+		return
+	}
+	select {
+	case d.q <- s:
+		return
+	default:
+	}
+	if d.cfg.Discard == DropOldest {
+		select {
+		case old := <-d.q:
+			if old != nil {
+				d.c.dropped.Add(1)
+			}
+		default:
+		}
+		select {
+		case d.q <- s:
+			return
+		default:
+		}
+	}
+	d.c.dropped.Add(1)
+}
+
+// Close implements Reporter: everything reported before Close is written.
+func (d *Disk) Close() error {
+	if d.closed.Swap(true) {
+		<-d.done
+		return nil
+	}
+	close(d.q)
+	<-d.done
+	d.stat.stop()
+	return nil
+}
+
+// Stats returns the reporter's counters.
+func (d *Disk) Stats() Stats {
+	return Stats{
+		Reported:      d.c.reported.Load(),
+		Dropped:       d.c.dropped.Load(),
+		DroppedClosed: d.c.droppedClosed.Load(),
+		Written:       d.c.written.Load(),
+		Unsampled:     d.c.unsampled.Load(),
+		LinesLost:     d.c.linesLost.Load(),
+		WriteErrors:   d.c.writeErrors.Load(),
+		StatRows:      d.c.statRows.Load(),
+		StatOverflow:  d.c.statOverflow.Load(),
+		SelfLogLost:   d.cfg.SelfLog.Dropped(),
+	}
+}
+
+// DigestPath returns where the digest file of layout l is written.
+func (d *Disk) DigestPath(l *digest.Layout, loadTest bool) string {
+	return filepath.Join(d.dir(loadTest), l.DigestFile())
+}
+
+// StatPath returns where the stat file of layout l is written.
+func (d *Disk) StatPath(l *digest.Layout, loadTest bool) string {
+	return filepath.Join(d.dir(loadTest), l.StatFile())
+}
+
+func (d *Disk) dir(loadTest bool) string {
+	if loadTest {
+		return filepath.Join(d.cfg.Dir, "shadow")
+	}
+	return d.cfg.Dir
+}
+
+func (d *Disk) run() {
+	defer close(d.done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	lastCleanup := d.cfg.Now()
+	for {
+		select {
+		case s, ok := <-d.q:
+			if !ok {
+				d.flushAll()
+				d.closeFiles()
+				return
+			}
+			d.handle(s)
+			d.drainBurst()
+			d.flushAll()
+		case <-tick.C:
+			d.warnDrops()
+			if now := d.cfg.Now(); now.Sub(lastCleanup) >= time.Hour {
+				lastCleanup = now
+				for _, f := range d.files {
+					f.cleanup()
+				}
+			}
+		}
+	}
+}
+
+// drainBurst handles what is already queued, up to a bound, so that one
+// write carries many lines under load.
+func (d *Disk) drainBurst() {
+	for range 4096 {
+		select {
+		case s, ok := <-d.q:
+			if !ok {
+				return
+			}
+			d.handle(s)
+		default:
+			return
+		}
+	}
+}
+
+func (d *Disk) handle(s *span.Span) {
+	l := digest.Classify(s)
+	loadTest := s.Ctx.IsLoadTest()
+	d.stat.record(s, l, loadTest)
+	if !s.Ctx.Sampled() {
+		d.c.unsampled.Add(1)
+		return
+	}
+	f := d.file(l.DigestFile(), loadTest)
+	f.buf = d.enc.AppendDigest(f.buf, s, l)
+	f.lines++
+	if len(f.buf) >= d.cfg.BatchBytes {
+		d.flush(f)
+	}
+}
+
+func (d *Disk) warnDrops() {
+	n := d.c.dropped.Load()
+	if n != d.lastDropped {
+		d.cfg.SelfLog.Printf(LevelWarn, "discarded %d spans: the report queue (size %d) was full; %d discarded in all", n-d.lastDropped, d.cfg.QueueSize, n)
+		d.lastDropped = n
+	}
+}
+
+type fileKey struct {
+	name     string
+	loadTest bool
+}
+
+// outFile is a log file and the lines buffered for it.
+type outFile struct {
+	d       *Disk
+	cfg     logfile.Config
+	f       *logfile.File
+	openErr time.Time // when opening last failed
+	buf     []byte
+	lines   int64
+	digest  bool
+}
+
+func (d *Disk) file(name string, loadTest bool) *outFile {
+	k := fileKey{name, loadTest}
+	if f := d.files[k]; f != nil {
+		return f
+	}
+	f := newOutFile(d, name, loadTest, true)
+	d.files[k] = f
+	return f
+}
+
+func newOutFile(d *Disk, name string, loadTest, isDigest bool) *outFile {
+	cfg := d.cfg.File
+	cfg.Dir = d.dir(loadTest)
+	cfg.Name = name
+	f := &outFile{d: d, cfg: cfg, digest: isDigest}
+	f.open()
+	return f
+}
+
+func (f *outFile) open() bool {
+	if f.f != nil {
+		return true
+	}
+	if !f.openErr.IsZero() && f.d.cfg.Now().Sub(f.openErr) < time.Second {
+		return false
+	}
+	lf, err := logfile.Open(f.cfg)
+	if err != nil {
+		f.openErr = f.d.cfg.Now()
+		f.d.c.writeErrors.Add(1)
+		f.d.cfg.SelfLog.Limited("open "+f.cfg.Name, 10*time.Second, LevelError, "cannot open %s: %v", filepath.Join(f.cfg.Dir, f.cfg.Name), err)
+		return false
+	}
+	f.f = lf
+	f.openErr = time.Time{}
+	lf.Cleanup()
+	return true
+}
+
+func (d *Disk) flushAll() {
+	for _, f := range d.files {
+		d.flush(f)
+	}
+}
+
+// flush writes the buffered lines with one call; lines that cannot be
+// written are counted as lost.
+func (d *Disk) flush(f *outFile) {
+	if len(f.buf) == 0 {
+		return
+	}
+	n := f.lines
+	ok := f.write()
+	if f.digest && ok {
+		d.c.written.Add(n)
+	}
+}
+
+func (f *outFile) write() bool {
+	defer func() { f.buf, f.lines = f.buf[:0], 0 }()
+	if !f.open() {
+		f.d.c.linesLost.Add(f.lines)
+		return false
+	}
+	if _, err := f.f.Write(f.buf); err != nil {
+		f.d.c.writeErrors.Add(1)
+		f.d.c.linesLost.Add(f.lines)
+		f.d.cfg.SelfLog.Limited("write "+f.cfg.Name, 10*time.Second, LevelError, "cannot write %s, %d lines lost: %v", f.f.Path(), f.lines, err)
+		return false
+	}
+	if cap(f.buf) > 4*f.d.cfg.BatchBytes {
+		f.buf = nil // do not keep a burst's buffer forever
+	}
+	return true
+}
+
+func (f *outFile) cleanup() {
+	if f.f != nil {
+		f.f.Cleanup()
+	}
+}
+
+func (f *outFile) close() {
+	if f.f != nil {
+		f.f.Sync()
+		f.f.Close()
+	}
+}
+
+func (d *Disk) closeFiles() {
+	for _, f := range d.files {
+		f.close()
+	}
+}

@@ -1,0 +1,164 @@
+package reporter
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// statTable aggregates stat rows. The writer goroutine records into the
+// active map; every interval the printer swaps in the spare map under the
+// lock and prints the old one without it, so recording never waits on
+// printing.
+type statTable struct {
+	d     *Disk
+	mu    sync.Mutex
+	cur   map[string]*digest.StatRow
+	spare map[string]*digest.StatRow
+	keys  map[*digest.Layout]int // distinct keys per layout in cur
+	kbuf  []byte                 // writer's scratch key
+
+	enc   digest.Encoder // printer's encoder
+	files map[fileKey]*outFile
+	quit  chan struct{}
+	done  chan struct{}
+}
+
+func newStatTable(d *Disk) *statTable {
+	return &statTable{
+		d:     d,
+		cur:   map[string]*digest.StatRow{},
+		spare: map[string]*digest.StatRow{},
+		keys:  map[*digest.Layout]int{},
+		enc:   digest.Encoder{App: d.cfg.App, JSON: d.cfg.JSON, Newline: d.cfg.Newline},
+		files: map[fileKey]*outFile{},
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+}
+
+// record adds s to its row. Called by the writer goroutine only.
+func (t *statTable) record(s *span.Span, l *digest.Layout, loadTest bool) {
+	success := digest.Success(s, l)
+	k := append(t.kbuf[:0], l.Name...)
+	k = append(k, 0, flag(success), flag(loadTest))
+	k = t.d.enc.AppendStatKey(k, s, l)
+	t.kbuf = k
+	ms := s.Duration().Milliseconds()
+
+	t.mu.Lock()
+	row := t.cur[string(k)]
+	if row == nil {
+		if t.keys[l] >= t.d.cfg.MaxStatKeys {
+			t.d.c.statOverflow.Add(1)
+			ok := l.Name + "\x00" + string([]byte{flag(success), flag(loadTest)}) + t.d.enc.OverflowKey(l)
+			row = t.cur[ok]
+			if row == nil {
+				row = &digest.StatRow{Layout: l, Key: t.d.enc.OverflowKey(l), Success: success, LoadTest: loadTest}
+				t.cur[ok] = row
+			}
+		} else {
+			t.keys[l]++
+			row = &digest.StatRow{Layout: l, Key: string(k[len(l.Name)+3:]), Success: success, LoadTest: loadTest}
+			t.cur[string(k)] = row
+		}
+	}
+	row.Count++
+	row.CostMs += ms
+	t.mu.Unlock()
+}
+
+func flag(b bool) byte {
+	if b {
+		return 'Y'
+	}
+	return 'N'
+}
+
+func (t *statTable) run() {
+	defer close(t.done)
+	tick := time.NewTicker(t.d.cfg.StatInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			t.print()
+		case <-t.quit:
+			t.print()
+			for _, f := range t.files {
+				f.close()
+			}
+			return
+		}
+	}
+}
+
+// stop prints the last interval and closes the stat files. The writer
+// must have stopped.
+func (t *statTable) stop() {
+	select {
+	case <-t.quit:
+	default:
+		close(t.quit)
+	}
+	<-t.done
+}
+
+// print swaps the maps and writes every row of the finished interval.
+func (t *statTable) print() {
+	t.mu.Lock()
+	old := t.cur
+	t.cur, t.spare = t.spare, nil
+	clear(t.keys)
+	t.mu.Unlock()
+
+	rows := make([]*digest.StatRow, 0, len(old))
+	for _, r := range old {
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b *digest.StatRow) int {
+		if c := compare(a.Layout.Name, b.Layout.Name); c != 0 {
+			return c
+		}
+		return compare(a.Key, b.Key)
+	})
+	now := t.d.cfg.Now()
+	for _, r := range rows {
+		f := t.file(r.Layout.StatFile(), r.LoadTest)
+		f.buf = t.enc.AppendStat(f.buf, now, r)
+		f.lines++
+	}
+	for _, f := range t.files {
+		n := f.lines
+		if len(f.buf) > 0 && f.write() {
+			t.d.c.statRows.Add(n)
+		}
+	}
+	clear(old)
+	t.mu.Lock()
+	t.spare = old
+	t.mu.Unlock()
+}
+
+func compare(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (t *statTable) file(name string, loadTest bool) *outFile {
+	k := fileKey{name, loadTest}
+	if f := t.files[k]; f != nil {
+		return f
+	}
+	f := newOutFile(t.d, name, loadTest, false)
+	t.files[k] = f
+	return f
+}

@@ -1,0 +1,114 @@
+package span
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// MaxDepth is the deepest SpanId a span may have as a parent: a parent
+// whose id has more segments starts a new trace instead (SOFATracer's
+// MAX_LAYER guard against runaway recursion).
+const MaxDepth = 100
+
+// Context is a SOFATracer span context: the global TraceId, the dotted
+// SpanId ("0", "0.1", "0.1.2"), the parent's SpanId, the sampling decision
+// and the baggage. It implements opentracing.SpanContext.
+//
+// The ids never change once the context exists; baggage is replaced, never
+// mutated, so a Context may be read from any goroutine. A Context must not
+// be copied by value.
+type Context struct {
+	TraceID  string
+	SpanID   string
+	ParentID string
+
+	sampled  atomic.Bool
+	baggage  atomic.Pointer[Baggage]
+	children atomic.Uint32
+	// Shared marks a server span that reuses its client's SpanId, as
+	// SOFARPC servers do.
+	Shared bool
+}
+
+// NewContext returns a context with the given ids and sampling decision.
+// The caller must have validated the ids (see ValidateID).
+func NewContext(traceID, spanID, parentID string, sampled bool) *Context {
+	c := &Context{TraceID: traceID, SpanID: spanID, ParentID: parentID}
+	c.sampled.Store(sampled)
+	return c
+}
+
+// Init sets the ids and sampling decision of a context that is not yet
+// shared, such as the one embedded in a new Span.
+func (c *Context) Init(traceID, spanID, parentID string, sampled bool) {
+	c.TraceID, c.SpanID, c.ParentID = traceID, spanID, parentID
+	c.sampled.Store(sampled)
+}
+
+// Sampled reports whether the trace is sampled: whether its digest lines
+// are written. Unsampled spans still count in the stat logs.
+func (c *Context) Sampled() bool { return c.sampled.Load() }
+
+// Baggage returns the context's baggage; never nil.
+func (c *Context) Baggage() *Baggage {
+	if b := c.baggage.Load(); b != nil {
+		return b
+	}
+	return &emptyBaggage
+}
+
+// SetBaggage replaces the context's baggage. The maps must not be modified
+// afterwards.
+func (c *Context) SetBaggage(b *Baggage) { c.baggage.Store(b) }
+
+// BaggageItem returns the business baggage item k, or "".
+func (c *Context) BaggageItem(k string) string { return c.Baggage().Biz[k] }
+
+// SysBaggageItem returns the system baggage item k, or "".
+func (c *Context) SysBaggageItem(k string) string { return c.Baggage().Sys[k] }
+
+// ForeachBaggageItem implements opentracing.SpanContext: it visits the
+// business baggage, then the system baggage, as SOFATracer's
+// baggageItems() does.
+func (c *Context) ForeachBaggageItem(handler func(k, v string) bool) {
+	b := c.Baggage()
+	for k, v := range b.Biz {
+		if !handler(k, v) {
+			return
+		}
+	}
+	for k, v := range b.Sys {
+		if !handler(k, v) {
+			return
+		}
+	}
+}
+
+// NextChildID returns the SpanId of this context's next child:
+// "0" -> "0.1", "0.2", ...; the counter belongs to this context and is safe
+// for concurrent use.
+func (c *Context) NextChildID() string {
+	n := c.children.Add(1)
+	var buf [24]byte
+	b := strconv.AppendUint(buf[:0], uint64(n), 10)
+	return c.SpanID + "." + string(b)
+}
+
+// TooDeep reports whether a child of this context would exceed MaxDepth.
+func (c *Context) TooDeep() bool {
+	return strings.Count(c.SpanID, ".") >= MaxDepth
+}
+
+// IsLoadTest reports whether the trace is load-test traffic: business
+// baggage mark=T. Its lines go to the shadow/ log folder.
+func (c *Context) IsLoadTest() bool { return c.Baggage().Biz["mark"] == "T" }
+
+// ParentOf derives the parent SpanId from a dotted SpanId: "0.1.2" -> "0.1",
+// "0" -> "".
+func ParentOf(spanID string) string {
+	if i := strings.LastIndexByte(spanID, '.'); i >= 0 {
+		return spanID[:i]
+	}
+	return ""
+}
