@@ -51,6 +51,12 @@ func injectHTTP(sc *span.Context, carrier any) error {
 	default:
 		return opentracing.ErrInvalidCarrier
 	}
+	if sc.Format != span.FormatSOFA {
+		for k, v := range httpPairs(sc) {
+			h.Set(k, v)
+		}
+		return nil
+	}
 	// One backing array for the four id headers: one allocation.
 	vals := [4]string{url.QueryEscape(sc.TraceID), url.QueryEscape(sc.SpanID), url.QueryEscape(sc.ParentID), sampledText(sc.Sampled())}
 	backing := vals[:]
@@ -69,16 +75,33 @@ func injectHTTP(sc *span.Context, carrier any) error {
 // httpPairs yields the headers of sc for a generic carrier.
 func httpPairs(sc *span.Context) func(yield func(k, v string) bool) {
 	return func(yield func(k, v string) bool) {
-		_ = yield(HeaderTraceID, url.QueryEscape(sc.TraceID)) &&
-			yield(HeaderSpanID, url.QueryEscape(sc.SpanID)) &&
-			yield(HeaderParentSpanID, url.QueryEscape(sc.ParentID)) &&
-			yield(HeaderSampled, sampledText(sc.Sampled()))
+		switch sc.Format {
+		case span.FormatB3:
+			if !yieldB3(sc, yield) {
+				return
+			}
+		case span.FormatW3C:
+			if !yield(HeaderTraceparent, traceparent(sc)) {
+				return
+			}
+		default:
+			if !yieldSOFA(sc, yield) {
+				return
+			}
+		}
 		for k, v := range baggagePairs(sc.Baggage()) {
 			if !yield(k, v) {
 				return
 			}
 		}
 	}
+}
+
+func yieldSOFA(sc *span.Context, yield func(k, v string) bool) bool {
+	return yield(HeaderTraceID, url.QueryEscape(sc.TraceID)) &&
+		yield(HeaderSpanID, url.QueryEscape(sc.SpanID)) &&
+		yield(HeaderParentSpanID, url.QueryEscape(sc.ParentID)) &&
+		yield(HeaderSampled, sampledText(sc.Sampled()))
 }
 
 // baggagePairs yields baggage headers. Keys are escaped as in SOFATracer
@@ -118,12 +141,18 @@ const (
 	keySOFATraceID
 	keySOFARpcID
 	keyPenAttrs
+	keyB3Single
+	keyTraceparent
 	keyBaggage
 	keySysBaggage
 )
 
 func classify(k string) (kind int, rest string) {
 	switch len(k) {
+	case 2:
+		if strings.EqualFold(k, HeaderB3Single) {
+			return keyB3Single, ""
+		}
 	case 9:
 		if strings.EqualFold(k, HeadKey) {
 			return keyHead, ""
@@ -135,6 +164,9 @@ func classify(k string) (kind int, rest string) {
 	case 11:
 		if strings.EqualFold(k, HeaderSpanID) {
 			return keySpanID, ""
+		}
+		if strings.EqualFold(k, HeaderTraceparent) {
+			return keyTraceparent, ""
 		}
 	case 12:
 		switch {
@@ -170,6 +202,7 @@ type textMapState struct {
 	traceID, spanID, parent string
 	sofaTrace, sofaRpc      string
 	penAttrs                string
+	b3Single, traceparent   string
 	sampled                 string
 	has                     [keySysBaggage + 1]bool
 	bag                     span.BaggageBuilder
@@ -220,6 +253,10 @@ func (st *textMapState) add(k, v string) {
 		st.sofaRpc = v
 	case keyPenAttrs:
 		st.penAttrs = v
+	case keyB3Single:
+		st.b3Single = v
+	case keyTraceparent:
+		st.traceparent = v
 	case keyBaggage, keySysBaggage:
 		if st.decode {
 			if dk, err := url.QueryUnescape(rest); err == nil {
@@ -264,6 +301,8 @@ func (st *textMapState) result() (*span.Context, Result, error) {
 	switch {
 	case st.has[keyHead]:
 		sc, res, err = Parse(st.head, st.lim)
+	case st.has[keyTraceID] && isHexID(st.spanID, 16):
+		sc, res, err = b3Context(st.traceID, st.spanID, st.parent, st.sampled, st.has[keySampled])
 	case st.has[keyTraceID]:
 		b := &builder{traceID: st.traceID, spanID: st.spanID, parentID: st.parent, hasTrace: true, hasParent: st.has[keyParentID], sampled: true}
 		if st.has[keySampled] {
@@ -276,6 +315,10 @@ func (st *textMapState) result() (*span.Context, Result, error) {
 		if err == nil && st.penAttrs != "" {
 			span.ParseMap(st.penAttrs, func(k, v string) bool { st.bag.AddBiz(k, v); return true })
 		}
+	case st.has[keyB3Single]:
+		sc, res, err = parseB3Single(st.b3Single)
+	case st.has[keyTraceparent]:
+		sc, res, err = parseTraceparent(st.traceparent)
 	default:
 		return nil, Result{RefusedBaggage: st.bag.Refused}, opentracing.ErrSpanContextNotFound
 	}

@@ -164,48 +164,74 @@ func (d *Disk) dir(loadTest bool) string {
 	return d.cfg.Dir
 }
 
+// run is the writer goroutine. Under load it polls the queue every
+// pollInterval instead of parking on it, so that producers never pay for
+// waking it; after idlePolls empty polls it parks until the next span.
 func (d *Disk) run() {
 	defer close(d.done)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	lastCleanup := d.cfg.Now()
+	lastTick := d.cfg.Now()
+	lastCleanup := lastTick
+	idle := 0
 	for {
-		select {
-		case s, ok := <-d.q:
-			if !ok {
-				d.flushAll()
-				d.closeFiles()
-				return
-			}
-			d.handle(s)
-			d.drainBurst()
+		n, open := d.drain()
+		if !open {
 			d.flushAll()
-		case <-tick.C:
+			d.closeFiles()
+			return
+		}
+		if n > 0 {
+			d.flushAll()
+			idle = 0
+		} else {
+			idle++
+		}
+		if now := d.cfg.Now(); now.Sub(lastTick) >= time.Second {
+			lastTick = now
 			d.warnDrops()
-			if now := d.cfg.Now(); now.Sub(lastCleanup) >= time.Hour {
+			if now.Sub(lastCleanup) >= time.Hour {
 				lastCleanup = now
 				for _, f := range d.files {
 					f.cleanup()
 				}
 			}
 		}
+		if idle < idlePolls {
+			time.Sleep(pollInterval)
+			continue
+		}
+		// Idle: park until a span arrives or the queue is closed.
+		s, ok := <-d.q
+		if !ok {
+			d.flushAll()
+			d.closeFiles()
+			return
+		}
+		d.handle(s)
+		idle = 0
 	}
 }
 
-// drainBurst handles what is already queued, up to a bound, so that one
-// write carries many lines under load.
-func (d *Disk) drainBurst() {
-	for range 4096 {
+const (
+	pollInterval = 2 * time.Millisecond
+	idlePolls    = 500 // about a second without spans
+)
+
+// drain handles what is queued, up to a bound so that files get flushed
+// regularly; it reports how many spans it handled and whether the queue is
+// still open.
+func (d *Disk) drain() (int, bool) {
+	for n := 0; n < 8192; n++ {
 		select {
 		case s, ok := <-d.q:
 			if !ok {
-				return
+				return n, false
 			}
 			d.handle(s)
 		default:
-			return
+			return n, true
 		}
 	}
+	return 8192, true
 }
 
 func (d *Disk) handle(s *span.Span) {

@@ -1,6 +1,7 @@
 package span
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -29,7 +30,25 @@ type Context struct {
 	// Shared marks a server span that reuses its client's SpanId, as
 	// SOFARPC servers do.
 	Shared bool
+	// Format is the id scheme of the trace: SOFA dotted ids, or the hex
+	// ids of a trace that arrived in B3 or W3C form and keeps travelling
+	// in it.
+	Format Format
 }
+
+// Format is the id scheme a trace travels in.
+type Format uint8
+
+const (
+	// FormatSOFA: SOFATracer TraceId and dotted SpanIds.
+	FormatSOFA Format = iota
+	// FormatB3: a trace joined from real B3 headers: hex ids, children get
+	// random 64-bit hex ids, and it propagates as B3 downstream.
+	FormatB3
+	// FormatW3C: a trace joined from a W3C traceparent: as FormatB3, but
+	// propagated as traceparent.
+	FormatW3C
+)
 
 // NewContext returns a context with the given ids and sampling decision.
 // The caller must have validated the ids (see ValidateID).
@@ -88,7 +107,12 @@ func (c *Context) ForeachBaggageItem(handler func(k, v string) bool) {
 // NextChildID returns the SpanId of this context's next child:
 // "0" -> "0.1", "0.2", ...; the counter belongs to this context and is safe
 // for concurrent use.
+//
+// In a B3 or W3C trace a child gets a random 64-bit hex id instead.
 func (c *Context) NextChildID() string {
+	if c.Format != FormatSOFA {
+		return NewHexID()
+	}
 	n := c.children.Add(1)
 	var buf [24]byte
 	b := strconv.AppendUint(buf[:0], uint64(n), 10)
@@ -111,4 +135,15 @@ func ParentOf(spanID string) string {
 		return spanID[:i]
 	}
 	return ""
+}
+
+// NewHexID returns a random non-zero 64-bit id as 16 lowercase hex digits.
+func NewHexID() string {
+	var b [16]byte
+	v := rand.Uint64() | 1
+	for i := 15; i >= 0; i-- {
+		b[i] = "0123456789abcdef"[v&15]
+		v >>= 4
+	}
+	return string(b[:])
 }

@@ -205,8 +205,10 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 	case o.Tags[span.TagShared] == true:
 		s.Ctx.Init(parent.TraceID, parent.SpanID, parent.ParentID, parent.Sampled())
 		s.Ctx.Shared = true
+		s.Ctx.Format = parent.Format
 	default:
 		s.Ctx.Init(parent.TraceID, parent.NextChildID(), parent.SpanID, parent.Sampled())
+		s.Ctx.Format = parent.Format
 	}
 	if !bag.Empty() {
 		s.Ctx.SetBaggage(bag)
