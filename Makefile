@@ -1,0 +1,26 @@
+# The test command of README.md and CI: formatting, vet, the race-enabled
+# tests of every package, and short fuzzing of every parser.
+.PHONY: test check unit fuzz-smoke quickstart
+
+test: check unit fuzz-smoke
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+unit:
+	go test -race -count=1 ./...
+
+# Each fuzz target for a few seconds; findings land in testdata/fuzz.
+FUZZTIME ?= 5s
+fuzz-smoke:
+	@for pkg in $$(go list ./...); do \
+	  dir=$$(go list -f '{{.Dir}}' $$pkg); \
+	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "fuzz $$pkg $$t"; \
+	    go test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+quickstart:
+	go run ./examples/quickstart
