@@ -87,8 +87,8 @@ func TestBaggageLimitIsEnforced(t *testing.T) {
 	tr := newTracer(t, tracer.WithBaggageMaxLength(32))
 	s := tr.StartSpan("op")
 	s.SetBaggageItem("a", strings.Repeat("x", 20)) // a=xxx...& is 23 bytes
-	s.SetBaggageItem("b", "yyyyyyyyyy")             // would make 36: refused
-	s.SetBaggageItem("c", "z")                      // 4 more: 27, fits
+	s.SetBaggageItem("b", "yyyyyyyyyy")            // would make 36: refused
+	s.SetBaggageItem("c", "z")                     // 4 more: 27, fits
 	if s.BaggageItem("a") == "" || s.BaggageItem("b") != "" || s.BaggageItem("c") != "z" {
 		t.Fatalf("baggage: a=%q b=%q c=%q", s.BaggageItem("a"), s.BaggageItem("b"), s.BaggageItem("c"))
 	}
