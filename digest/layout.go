@@ -62,14 +62,15 @@ type Layout struct {
 	// the error tag.
 	Success func(code string, failed bool) bool
 
-	used map[string]bool // tag keys consumed by fields (for AppendTags)
+	used                 map[string]bool // tag keys consumed by fields (for AppendTags)
+	digestFile, statFile string
 }
 
-// DigestFile and StatFile are the layout's file names.
-func (l *Layout) DigestFile() string { return l.Name + "-digest.log" }
+// DigestFile is the layout's digest log file name.
+func (l *Layout) DigestFile() string { return l.digestFile }
 
 // StatFile is the stat log's file name.
-func (l *Layout) StatFile() string { return l.Name + "-stat.log" }
+func (l *Layout) StatFile() string { return l.statFile }
 
 func tagField(name string, num bool, def string, tags ...string) Field {
 	return Field{Name: name, Source: FromTag, Tags: tags, Num: num, Default: def}
@@ -293,6 +294,7 @@ func init() {
 
 // index records which tags the fields consume.
 func (l *Layout) index() {
+	l.digestFile, l.statFile = l.Name+"-digest.log", l.Name+"-stat.log"
 	l.used = map[string]bool{
 		span.TagComponent: true, span.TagSpanKind: true, span.TagResultCode: true,
 		span.TagThreadName: true, span.TagError: true, span.TagErrorMessage: true,

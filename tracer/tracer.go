@@ -145,21 +145,35 @@ func timeZoneName() string {
 // id when started with span.ShareContext; a span without one starts a new
 // trace, and the sampler decides for the whole trace.
 func (t *Tracer) StartSpan(operationName string, opts ...opentracing.StartSpanOption) opentracing.Span {
-	var o opentracing.StartSpanOptions
-	for _, opt := range opts {
-		opt.Apply(&o)
+	if len(opts) == 0 {
+		return t.start(operationName, &noOptions)
 	}
+	o := optionsPool.Get().(*opentracing.StartSpanOptions)
+	for _, opt := range opts {
+		opt.Apply(o)
+	}
+	s := t.start(operationName, o)
+	clear(o.References)
+	*o = opentracing.StartSpanOptions{References: o.References[:0]}
+	optionsPool.Put(o)
+	return s
+}
+
+var (
+	noOptions   opentracing.StartSpanOptions
+	optionsPool = sync.Pool{New: func() any { return new(opentracing.StartSpanOptions) }}
+)
+
+func (t *Tracer) start(operationName string, o *opentracing.StartSpanOptions) *span.Span {
 	start := o.StartTime
 	if start.IsZero() {
 		start = t.cfg.now()
 	}
 	s := span.New(t, operationName, start)
-	t.initContext(s, &o, operationName, start)
-	if len(o.Tags) > 0 {
-		for k, v := range o.Tags {
-			if k != span.TagShared {
-				s.SetTag(k, v)
-			}
+	t.initContext(s, o, operationName, start)
+	for k, v := range o.Tags {
+		if k != span.TagShared {
+			s.SetTag(k, v)
 		}
 	}
 	return s
