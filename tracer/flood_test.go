@@ -3,11 +3,13 @@ package tracer_test
 import (
 	"bytes"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
 
+	"github.com/sofatracer/sofatracer-go/reporter"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
@@ -63,4 +65,28 @@ func TestFloodEverySpanWrittenOrCounted(t *testing.T) {
 	}
 	t.Logf("written %d, dropped %d (%.1f%%)", r.Written, r.Dropped, 100*float64(r.Dropped)/finished)
 	goleak.VerifyNone(t)
+}
+
+// TestDropOldestKeepsTheNewestSpans floods a tiny queue with DropOldest:
+// the counts still add up, and the last span finished is written.
+func TestDropOldestKeepsTheNewestSpans(t *testing.T) {
+	tr, err := tracer.New(tracer.WithAppName("oldest"), tracer.WithLogDir(t.TempDir()),
+		tracer.WithQueueSize(4), tracer.WithDiscardPolicy(reporter.DropOldest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20000
+	for i := 0; i < n-1; i++ {
+		tr.StartSpan("old").Finish()
+	}
+	tr.StartSpan("newest").Finish()
+	tr.Close()
+	r := tr.Stats().Reporter
+	if r.Written+r.Dropped != n {
+		t.Fatalf("written %d + dropped %d != %d", r.Written, r.Dropped, n)
+	}
+	lines := readLines(t, logPath(tr, "biz-digest.log"))
+	if !strings.Contains(lines[len(lines)-1], `"method":"newest"`) {
+		t.Fatalf("newest span not written last: %s", lines[len(lines)-1])
+	}
 }
