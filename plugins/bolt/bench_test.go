@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bytes"
+	"github.com/sofatracer/sofatracer-go/tracer"
 	"testing"
 )
 
@@ -87,4 +88,27 @@ func BenchmarkRoundTrip(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkTracedRoundTrip is BenchmarkRoundTrip with tracing on both sides
+// (spans written to digest files by the real pipeline).
+func BenchmarkTracedRoundTrip(b *testing.B) {
+	mk := func(app string) *tracer.Tracer {
+		tr, err := tracer.New(tracer.WithAppName(app), tracer.WithLogDir(b.TempDir()), tracer.WithQueueSize(1<<16))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { tr.Close() })
+		return tr
+	}
+	_, addr := startServer(b, HandlerFunc(echo), WithTracer(mk("server")))
+	c := dial(b, addr, WithTracer(mk("client")))
+	req := typicalRequest()
+	ctx := bg(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Call(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,0 +1,213 @@
+package bolt
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+
+	"github.com/sofatracer/sofatracer-go/span"
+	"github.com/sofatracer/sofatracer-go/tracer"
+)
+
+func newTestTracer(t *testing.T, app string, opts ...tracer.Option) *tracer.Tracer {
+	t.Helper()
+	tr, err := tracer.New(append([]tracer.Option{tracer.WithAppName(app), tracer.WithLogDir(t.TempDir()), tracer.WithStatInterval(time.Hour)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// digestLines closes tr and returns the JSON objects of one digest file.
+func digestLines(t *testing.T, tr *tracer.Tracer, name string) []map[string]any {
+	t.Helper()
+	tr.Close()
+	f, err := os.Open(filepath.Join(tr.LogDir(), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		m := map[string]any{}
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("%s: not JSON: %s", name, sc.Text())
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestTracedCallSharesTheSpanID(t *testing.T) {
+	for _, newForm := range []bool{false, true} {
+		ctr := newTestTracer(t, "bolt-client-app")
+		str := newTestTracer(t, "bolt-server-app")
+		var gotBaggage, childID string
+		_, addr := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
+			sp := opentracing.SpanFromContext(ctx)
+			gotBaggage = sp.BaggageItem("user")
+			child := str.StartSpan("downstream", opentracing.ChildOf(sp.Context()))
+			childID = child.Context().(*span.Context).SpanID
+			child.Finish()
+			return echo(ctx, req)
+		}), WithTracer(str))
+		var topts []TraceOption
+		if newForm {
+			topts = append(topts, WithNewTraceContext())
+		}
+		c := dial(t, addr, WithTracer(ctr, topts...))
+
+		root := ctr.StartSpan("root")
+		root.SetBaggageItem("user", "u&1")
+		ctx := opentracing.ContextWithSpan(bg(t), root)
+		req := &Request{Service: "com.example.Echo:1.0", Method: "echo", Codec: 11, Content: []byte("hi")}
+		if _, err := c.Call(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		if len(req.Header) != 0 {
+			t.Fatalf("the caller's request was changed: %v", req.Header)
+		}
+		root.Finish()
+		traceID := root.Context().(*span.Context).TraceID
+
+		client := digestLines(t, ctr, "rpc-client-digest.log")
+		server := digestLines(t, str, "rpc-server-digest.log")
+		if len(client) != 1 || len(server) != 1 {
+			t.Fatalf("client %d lines, server %d", len(client), len(server))
+		}
+		cl, sv := client[0], server[0]
+		for _, l := range []map[string]any{cl, sv} {
+			if l["tracerId"] != traceID || l["spanId"] != "0.1" || l["protocol"] != "bolt" || l["result.code"] != "00" ||
+				l["service"] != "com.example.Echo:1.0" || l["method"] != "echo" || l["baggage"] != "user=u%261&" {
+				t.Errorf("new form %v: bad line %v", newForm, l)
+			}
+		}
+		if cl["invoke.type"] != "sync" || sv["remote.app"] != "bolt-client-app" || cl["remote.ip"] != addr || cl["req.size"] != sv["req.size"] || cl["resp.size"] != sv["resp.size"] {
+			t.Errorf("client %v server %v", cl, sv)
+		}
+		if gotBaggage != "u&1" || childID != "0.1.1" {
+			t.Errorf("handler saw baggage %q, child id %q", gotBaggage, childID)
+		}
+	}
+}
+
+func TestTracedResultCodes(t *testing.T) {
+	ctr := newTestTracer(t, "client")
+	str := newTestTracer(t, "server")
+	_, addr := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
+		switch req.Method {
+		case "biz":
+			return nil, errors.New("insufficient funds")
+		case "panic":
+			panic("boom")
+		case "slow":
+			select {
+			case <-time.After(2 * time.Second):
+			case <-ctx.Done():
+			}
+			return echo(ctx, req)
+		case "route":
+			return nil, &StatusError{Status: StatusNoProcessor, Message: "no such service"}
+		}
+		return echo(ctx, req)
+	}), WithTracer(str))
+	c := dial(t, addr, WithTracer(ctr))
+	want := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "04"}
+	for _, m := range []string{"ok", "biz", "panic", "slow", "route"} {
+		ctx, cancel := context.WithTimeout(bg(t), 200*time.Millisecond)
+		_, err := c.Call(ctx, &Request{Service: "svc", Method: m})
+		cancel()
+		if (err == nil) != (m == "ok") {
+			t.Errorf("%s: err %v", m, err)
+		}
+	}
+	// An RPC error: the server goes away under a call.
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go func() {
+		conn, err := l.Accept()
+		if err == nil {
+			buf := make([]byte, 64)
+			conn.Read(buf)
+			conn.Close()
+		}
+	}()
+	c2 := dial(t, l.Addr().String(), WithTracer(ctr))
+	if _, err := c2.Call(bg(t), &Request{Service: "svc", Method: "killed"}); err == nil {
+		t.Fatal("call to a dead server succeeded")
+	}
+	l.Close()
+	want["killed"] = "02"
+
+	for _, line := range digestLines(t, ctr, "rpc-client-digest.log") {
+		m := line["method"].(string)
+		if line["result.code"] != want[m] {
+			t.Errorf("client %s: result.code %v, want %s", m, line["result.code"], want[m])
+		}
+		if (m != "ok") != (line["error"] != nil) {
+			t.Errorf("client %s: error field %v", m, line["error"])
+		}
+	}
+	wantServer := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "04"}
+	time.Sleep(50 * time.Millisecond) // let the slow handler see its deadline
+	for _, line := range digestLines(t, str, "rpc-server-digest.log") {
+		m := line["method"].(string)
+		if line["result.code"] != wantServer[m] {
+			t.Errorf("server %s: result.code %v, want %s", m, line["result.code"], wantServer[m])
+		}
+	}
+}
+
+// TestServerReadsSOFARPCHeaders feeds the header of a captured SOFARPC
+// request (fixture F1) to a traced server: the span joins that trace with
+// the caller's span id.
+func TestServerReadsSOFARPCHeaders(t *testing.T) {
+	var f1 *fixture
+	for _, fx := range loadFixtures(t) {
+		if fx.name == "F1" {
+			f1 = fx
+		}
+	}
+	frame, err := Unmarshal(f1.raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := newTestTracer(t, "provider")
+	_, addr := startServer(t, HandlerFunc(echo), WithTracer(str))
+	c := dial(t, addr) // untraced: sends F1's header as it is
+	req := frame.(*Request)
+	req.Timeout = 0
+	if _, err := c.Call(bg(t), req); err != nil {
+		t.Fatal(err)
+	}
+	lines := digestLines(t, str, "rpc-server-digest.log")
+	if len(lines) != 1 || lines[0]["tracerId"] != "0ba616a11523251819114100218738" || lines[0]["spanId"] != "0" || lines[0]["remote.app"] != "foo" {
+		t.Fatalf("server line %v", lines)
+	}
+}
+
+func TestUnsampledTraceWritesNoDigestButCounts(t *testing.T) {
+	ctr := newTestTracer(t, "client", tracer.WithSampler(tracer.SamplerFunc(func(string, string) bool { return false })))
+	str := newTestTracer(t, "server")
+	_, addr := startServer(t, HandlerFunc(echo), WithTracer(str))
+	c := dial(t, addr, WithTracer(ctr))
+	if _, err := c.Call(bg(t), &Request{Service: "svc", Method: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	ctr.Close()
+	str.Close()
+	for _, tr := range []*tracer.Tracer{ctr, str} {
+		if st := tr.Stats().Reporter; st.Written != 0 || st.Unsampled != 1 || st.StatRows != 1 {
+			t.Errorf("%s: %+v", tr.AppName(), st)
+		}
+	}
+}
