@@ -31,6 +31,8 @@ type Config struct {
 type Disk struct {
 	cfg  Config
 	q    chan *span.Span
+	wake chan struct{} // producers nudge the writer when the queue fills up
+	high int           // queue length that triggers a nudge
 	done chan struct{}
 	stat *statTable
 
@@ -75,6 +77,8 @@ func NewDisk(cfg Config) (*Disk, error) {
 	d := &Disk{
 		cfg:   cfg,
 		q:     make(chan *span.Span, cfg.QueueSize),
+		wake:  make(chan struct{}, 1),
+		high:  cfg.QueueSize / 4,
 		done:  make(chan struct{}),
 		enc:   digest.Encoder{App: cfg.App, JSON: cfg.JSON, Newline: cfg.Newline},
 		files: map[fileKey]*outFile{},
@@ -99,6 +103,12 @@ func (d *Disk) Report(s *span.Span) {
 	}
 	select {
 	case d.q <- s:
+		if len(d.q) > d.high {
+			select {
+			case d.wake <- struct{}{}:
+			default:
+			}
+		}
 		return
 	default:
 	}
@@ -165,10 +175,14 @@ func (d *Disk) dir(loadTest bool) string {
 }
 
 // run is the writer goroutine. Under load it polls the queue every
-// pollInterval instead of parking on it, so that producers never pay for
-// waking it; after idlePolls empty polls it parks until the next span.
+// pollInterval instead of parking on it, so that producers do not pay for
+// waking it on every span; a producer that finds the queue a quarter full
+// nudges it at once. After idlePolls empty polls it parks until the next
+// span.
 func (d *Disk) run() {
 	defer close(d.done)
+	timer := time.NewTimer(pollInterval)
+	defer timer.Stop()
 	lastTick := d.cfg.Now()
 	lastCleanup := lastTick
 	idle := 0
@@ -196,7 +210,13 @@ func (d *Disk) run() {
 			}
 		}
 		if idle < idlePolls {
-			time.Sleep(pollInterval)
+			if n < 8192 { // the queue ran dry: wait a little
+				timer.Reset(pollInterval)
+				select {
+				case <-d.wake:
+				case <-timer.C:
+				}
+			}
 			continue
 		}
 		// Idle: park until a span arrives or the queue is closed.
