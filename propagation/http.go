@@ -215,6 +215,10 @@ func (st *textMapState) add(k, v string) {
 		return
 	}
 	if len(v) > st.lim.MaxCarrierSize {
+		if kind == keyBaggage || kind == keySysBaggage {
+			st.bag.Refused++ // an oversized item is refused, the context kept
+			return
+		}
 		st.err = corrupt(strings.ToLower(k), errTooLarge)
 		return
 	}

@@ -53,10 +53,10 @@ func injectRPC(sc *span.Context, f format, w opentracing.TextMapWriter) {
 		w.Set(TriSpanID, sc.SpanID)
 		w.Set(TriSampled, sampledText(sc.Sampled()))
 		if len(b.Biz) > 0 {
-			w.Set(TriBizBaggage, string(span.AppendMap(nil, b.Biz)))
+			w.Set(TriBizBaggage, metadataSafe(span.AppendMap(nil, b.Biz)))
 		}
 		if len(b.Sys) > 0 {
-			w.Set(TriSysBaggage, string(span.AppendMap(nil, b.Sys)))
+			w.Set(TriSysBaggage, metadataSafe(span.AppendMap(nil, b.Sys)))
 		}
 	}
 }
@@ -108,8 +108,12 @@ func extractRPC(r opentracing.TextMapReader, f format, lim Limits) (*span.Contex
 	if !b.hasTrace {
 		return nil, Result{}, opentracing.ErrSpanContextNotFound
 	}
-	span.ParseMap(vals[keys.biz], func(k, v string) bool { b.bag.AddBiz(k, v); return true })
-	span.ParseMap(vals[keys.sys], func(k, v string) bool { b.bag.AddSys(k, v); return true })
+	biz, sys := vals[keys.biz], vals[keys.sys]
+	if f == Triple {
+		biz, sys = metadataDecode(biz), metadataDecode(sys)
+	}
+	span.ParseMap(biz, func(k, v string) bool { b.bag.AddBiz(k, v); return true })
+	span.ParseMap(sys, func(k, v string) bool { b.bag.AddSys(k, v); return true })
 	if v, ok := vals[keys.sampled]; ok {
 		b.sampled = parseBool(v)
 	} else if bag := b.bag.Build(); bag != nil {
@@ -149,4 +153,48 @@ func first(vals map[string]string, keys []string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// gRPC metadata values must be printable ASCII (grpc-go fails the call
+// otherwise), so Triple baggage writes other bytes as %XX. The k=v& form
+// already escapes '%' as %25, so on reading every %XX except %25, %26 and
+// %3D is one of these bytes.
+func metadataSafe(b []byte) string {
+	var out []byte
+	for i, c := range b {
+		if c >= 0x20 && c <= 0x7e {
+			if out != nil {
+				out = append(out, c)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]byte, 0, len(b)+16), b[:i]...)
+		}
+		out = append(out, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+	}
+	if out == nil {
+		return string(b)
+	}
+	return string(out)
+}
+
+func metadataDecode(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s)+0 && i+2 <= len(s)-1 && isHex(s[i+1:i+3]) {
+			switch strings.ToUpper(s[i+1 : i+3]) {
+			case "25", "26", "3D":
+			default:
+				out = append(out, hexVal(s[i+1])<<4|hexVal(s[i+2]))
+				i += 2
+				continue
+			}
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
 }

@@ -3,6 +3,7 @@ package reporter
 import (
 	"errors"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,6 +37,9 @@ type Disk struct {
 	done chan struct{}
 	stat *statTable
 
+	// qmu orders Report against Close: Report holds it shared while it
+	// checks closed and enqueues, Close holds it exclusively to close q.
+	qmu    sync.RWMutex
 	closed atomic.Bool
 	c      counters
 
@@ -92,11 +96,8 @@ func NewDisk(cfg Config) (*Disk, error) {
 // Report implements Reporter. It never blocks: a full queue drops a span.
 func (d *Disk) Report(s *span.Span) {
 	d.c.reported.Add(1)
-	defer func() {
-		if recover() != nil { // queue closed by Close
-			d.c.droppedClosed.Add(1)
-		}
-	}()
+	d.qmu.RLock()
+	defer d.qmu.RUnlock()
 	if d.closed.Load() {
 		d.c.droppedClosed.Add(1)
 		return
@@ -114,10 +115,8 @@ func (d *Disk) Report(s *span.Span) {
 	}
 	if d.cfg.Discard == DropOldest {
 		select {
-		case old := <-d.q:
-			if old != nil {
-				d.c.dropped.Add(1)
-			}
+		case <-d.q:
+			d.c.dropped.Add(1)
 		default:
 		}
 		select {
@@ -131,11 +130,14 @@ func (d *Disk) Report(s *span.Span) {
 
 // Close implements Reporter: everything reported before Close is written.
 func (d *Disk) Close() error {
+	d.qmu.Lock()
 	if d.closed.Swap(true) {
+		d.qmu.Unlock()
 		<-d.done
 		return nil
 	}
 	close(d.q)
+	d.qmu.Unlock()
 	<-d.done
 	d.stat.stop()
 	return nil
@@ -227,6 +229,9 @@ func (d *Disk) run() {
 			return
 		}
 		d.handle(s)
+		if _, open := d.drain(); open {
+			d.flushAll()
+		}
 		idle = 0
 	}
 }

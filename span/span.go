@@ -141,6 +141,12 @@ func (s *Span) setTagLocked(key string, value any) {
 		s.owner.Refuse("tag")
 		return
 	}
+	if len(s.tags) == cap(s.tags) && cap(s.tags) == len(s.tagBuf) {
+		// Past the inline tags: plugin spans carry about 15, so grow once.
+		grown := make([]Tag, len(s.tags), 16)
+		copy(grown, s.tags)
+		s.tags = grown
+	}
 	s.tags = append(s.tags, Tag{key, value})
 }
 

@@ -184,3 +184,14 @@ func TestStatKeyCardinalityIsCapped(t *testing.T) {
 		t.Fatalf("overflow row %+v, counter %d", over, tr.Stats().Reporter.StatOverflow)
 	}
 }
+
+// TestLineIsWrittenPromptlyAfterIdle: a span finished after the writer
+// went idle is written without waiting for another span or Close.
+func TestLineIsWrittenPromptlyAfterIdle(t *testing.T) {
+	tr := newTracer(t)
+	tr.StartSpan("first").Finish()
+	waitWritten(t, tr, 1)
+	time.Sleep(1500 * time.Millisecond) // the writer parks after about a second
+	tr.StartSpan("after-idle").Finish()
+	waitWritten(t, tr, 2)
+}

@@ -386,5 +386,6 @@ func envOptions() ([]Option, error) {
 	if v, ok := get("SOFA_TRACER_ZONE"); ok {
 		opts = append(opts, WithZone(v))
 	}
+	opts, errs = zipkinEnvOptions(opts, errs, get)
 	return opts, errors.Join(errs...)
 }

@@ -1,0 +1,214 @@
+package grpctrace
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+
+	"github.com/opentracing/opentracing-go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+
+	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
+	"github.com/sofatracer/sofatracer-go/propagation"
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// Component and Protocol are the component and protocol tags of the spans
+// of this package.
+const (
+	Component = "grpc"
+	Protocol  = "grpc"
+)
+
+// invoke.type values.
+const (
+	invokeSync   = "sync"
+	invokeStream = "stream"
+)
+
+// UnaryClientInterceptor traces unary calls with client spans.
+func UnaryClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnaryClientInterceptor {
+	o := newOptions(opts)
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, callOpts ...grpc.CallOption) error {
+		if !o.traced(ctx, method) {
+			return invoker(ctx, method, req, reply, cc, callOpts...)
+		}
+		sp, ctx := startClient(ctx, tr, o, method, invokeSync)
+		var p peer.Peer
+		// Full slice expression: never append into the caller's array.
+		err := invoker(ctx, method, req, reply, cc, append(callOpts[:len(callOpts):len(callOpts)], grpc.Peer(&p))...)
+		tags := peerTags(&p, cc)
+		if o.sizes {
+			if n, ok := size(req); ok {
+				tags = append(tags, span.Tag{Key: span.TagReqSize, Value: n})
+			}
+			if n, ok := size(reply); ok && err == nil {
+				tags = append(tags, span.Tag{Key: span.TagRespSize, Value: n})
+			}
+		}
+		finish(ctx, sp, err, false, tags...)
+		return err
+	}
+}
+
+// StreamClientInterceptor traces streaming calls with client spans that
+// cover the whole stream (see the package documentation for when they
+// end).
+func StreamClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.StreamClientInterceptor {
+	o := newOptions(opts)
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, callOpts ...grpc.CallOption) (grpc.ClientStream, error) {
+		if !o.traced(ctx, method) {
+			return streamer(ctx, desc, cc, method, callOpts...)
+		}
+		sp, ctx := startClient(ctx, tr, o, method, invokeStream)
+		cs, err := streamer(ctx, desc, cc, method, callOpts...)
+		if err != nil {
+			finish(ctx, sp, err, false, peerTags(nil, cc)...)
+			return nil, err
+		}
+		s := &clientStream{ClientStream: cs, ctx: ctx, desc: desc, cc: cc, sp: sp, sizes: o.sizes}
+		// Ends the span if the caller gives up on the stream without
+		// reading it to its end; no goroutine runs until ctx is done.
+		s.stop = context.AfterFunc(ctx, func() { s.finish(status.FromContextError(ctx.Err()).Err()) })
+		return s, nil
+	}
+}
+
+// startClient starts a client span and puts its context in the outgoing
+// metadata of the returned context.
+func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method, invokeType string) (opentracing.Span, context.Context) {
+	var sp opentracing.Span
+	if parent := opentracing.SpanFromContext(ctx); parent != nil {
+		sp = tr.StartSpan(o.operation(method), opentracing.ChildOf(parent.Context()))
+	} else {
+		sp = tr.StartSpan(o.operation(method))
+	}
+	service, name := splitMethod(method)
+	pluginutil.SetTags(sp,
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
+		span.Tag{Key: span.TagProtocol, Value: Protocol},
+		span.Tag{Key: span.TagService, Value: service},
+		span.Tag{Key: span.TagMethod, Value: name},
+		span.Tag{Key: span.TagInvokeType, Value: invokeType},
+		span.Tag{Key: span.TagThreadName, Value: "grpc-client"})
+
+	w := &mdWriter{kv: make([]string, 0, 20)}
+	if err := tr.Inject(sp.Context(), propagation.Triple, w); errors.Is(err, opentracing.ErrUnsupportedFormat) {
+		w.kv = w.kv[:0]
+		_ = tr.Inject(sp.Context(), opentracing.HTTPHeaders, w)
+	}
+	if app := pluginutil.AppName(tr); app != "" {
+		w.Set(propagation.TriCurrentApp, app)
+	}
+	w.Set(propagation.TriInvokeType, invokeType)
+	w.Set(propagation.TriProtocolType, Protocol)
+	return sp, opentracing.ContextWithSpan(w.outgoing(ctx), sp)
+}
+
+// peerTags are remote.ip ("ip:port") and the local address of the call's
+// connection, or the dial target when no connection was made.
+func peerTags(p *peer.Peer, cc *grpc.ClientConn) []span.Tag {
+	if p != nil && p.Addr != nil {
+		return append([]span.Tag{{Key: span.TagRemoteIP, Value: p.Addr.String()}}, localTags(p.LocalAddr)...)
+	}
+	if cc == nil {
+		return nil
+	}
+	target := cc.Target()
+	if i := strings.Index(target, ":///"); i >= 0 {
+		target = target[i+4:]
+	}
+	return []span.Tag{{Key: span.TagRemoteIP, Value: target}}
+}
+
+// clientStream counts messages and ends the span with the stream.
+type clientStream struct {
+	grpc.ClientStream
+	ctx   context.Context
+	desc  *grpc.StreamDesc
+	cc    *grpc.ClientConn
+	sp    opentracing.Span
+	sizes bool
+	stop  func() bool
+
+	done                           atomic.Bool
+	sent, recv, sentSize, recvSize atomic.Int64
+}
+
+func (s *clientStream) SendMsg(m any) error {
+	err := s.ClientStream.SendMsg(m)
+	switch {
+	case err == nil:
+		s.sent.Add(1)
+		if n, ok := size(m); ok && s.sizes {
+			s.sentSize.Add(n)
+		}
+	case err != io.EOF: // io.EOF: the status comes from RecvMsg
+		s.end(err)
+	}
+	return err
+}
+
+func (s *clientStream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	switch {
+	case err == nil:
+		s.recv.Add(1)
+		if n, ok := size(m); ok && s.sizes {
+			s.recvSize.Add(n)
+		}
+		if !s.desc.ServerStreams { // the one response: the call is over
+			s.end(nil)
+		}
+	case err == io.EOF:
+		s.end(nil)
+	default:
+		s.end(err)
+	}
+	return err
+}
+
+func (s *clientStream) Header() (md metadata.MD, err error) {
+	md, err = s.ClientStream.Header()
+	if err != nil && err != io.EOF {
+		s.end(err)
+	}
+	return md, err
+}
+
+// end finishes the span from the caller's goroutine and releases the
+// context callback.
+func (s *clientStream) end(err error) {
+	if s.finish(err) {
+		s.stop()
+	}
+}
+
+// finish ends the span once; it reports whether this call did.
+func (s *clientStream) finish(err error) bool {
+	if !s.done.CompareAndSwap(false, true) {
+		return false
+	}
+	var tags []span.Tag
+	if p, ok := peer.FromContext(s.ClientStream.Context()); ok {
+		tags = peerTags(p, s.cc)
+	} else {
+		tags = peerTags(nil, s.cc)
+	}
+	tags = append(tags,
+		span.Tag{Key: span.TagRPCMessagesSent, Value: s.sent.Load()},
+		span.Tag{Key: span.TagRPCMessagesReceived, Value: s.recv.Load()})
+	if s.sizes {
+		tags = append(tags,
+			span.Tag{Key: span.TagReqSize, Value: s.sentSize.Load()},
+			span.Tag{Key: span.TagRespSize, Value: s.recvSize.Load()})
+	}
+	finish(s.ctx, s.sp, err, false, tags...)
+	return true
+}

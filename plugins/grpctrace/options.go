@@ -1,0 +1,63 @@
+package grpctrace
+
+import (
+	"context"
+	"strings"
+)
+
+// Option configures the interceptors.
+type Option func(*options)
+
+type options struct {
+	filter func(ctx context.Context, fullMethod string) bool
+	opName func(fullMethod string) string
+	sizes  bool
+}
+
+func newOptions(opts []Option) *options {
+	o := &options{sizes: true}
+	for _, f := range opts {
+		if f != nil {
+			f(o)
+		}
+	}
+	return o
+}
+
+// WithFilter decides which calls are traced: a call for which f returns
+// false (a health check, say) is passed on untraced.
+func WithFilter(f func(ctx context.Context, fullMethod string) bool) Option {
+	return func(o *options) { o.filter = f }
+}
+
+// WithOperationName names spans; the default is the full method,
+// "/package.Service/Method".
+func WithOperationName(f func(fullMethod string) string) Option {
+	return func(o *options) { o.opName = f }
+}
+
+// WithMessageSizes turns the req.size / resp.size tags (proto.Size of
+// protobuf messages, summed over a stream) on (default) or off.
+func WithMessageSizes(on bool) Option {
+	return func(o *options) { o.sizes = on }
+}
+
+func (o *options) traced(ctx context.Context, method string) bool {
+	return o.filter == nil || o.filter(ctx, method)
+}
+
+func (o *options) operation(method string) string {
+	if o.opName != nil {
+		return o.opName(method)
+	}
+	return method
+}
+
+// splitMethod splits "/package.Service/Method".
+func splitMethod(full string) (service, method string) {
+	full = strings.TrimPrefix(full, "/")
+	if i := strings.LastIndexByte(full, '/'); i >= 0 {
+		return full[:i], full[i+1:]
+	}
+	return "", full
+}

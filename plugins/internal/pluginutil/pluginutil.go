@@ -1,0 +1,47 @@
+// Package pluginutil holds small helpers shared by the instrumentation
+// plugins (nethttp, grpctrace).
+package pluginutil
+
+import (
+	"net/netip"
+
+	"github.com/opentracing/opentracing-go"
+
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// SetTags sets tags on sp, under one lock when sp is a SOFATracer span.
+func SetTags(sp opentracing.Span, tags ...span.Tag) {
+	if s, ok := sp.(*span.Span); ok {
+		s.SetTags(tags...)
+		return
+	}
+	for _, t := range tags {
+		sp.SetTag(t.Key, t.Value)
+	}
+}
+
+// AppName returns the tracer's application name when it has one
+// (*tracer.Tracer does), else "".
+func AppName(tr opentracing.Tracer) string {
+	if a, ok := tr.(interface{ AppName() string }); ok {
+		return a.AppName()
+	}
+	return ""
+}
+
+// PeerTags returns peer.ipv4 and peer.port for an IPv4 "ip:port", or
+// remote.ip holding addr for anything else (IPv6, unix sockets).
+func PeerTags(addr string) []span.Tag {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || !ap.Addr().Unmap().Is4() {
+		if addr == "" {
+			return nil
+		}
+		return []span.Tag{{Key: span.TagRemoteIP, Value: addr}}
+	}
+	return []span.Tag{
+		{Key: span.TagPeerIPv4, Value: ap.Addr().Unmap().String()},
+		{Key: span.TagPeerPort, Value: ap.Port()},
+	}
+}

@@ -1,0 +1,80 @@
+package nethttp
+
+import (
+	"net/http"
+
+	"github.com/opentracing/opentracing-go"
+)
+
+// Option configures Middleware and NewTransport; an option that does not
+// apply to one of them is ignored there.
+type Option func(*options)
+
+type options struct {
+	opName  func(*http.Request) string
+	filter  func(*http.Request) bool
+	query   bool
+	formats []any
+}
+
+func newOptions(opts []Option) *options {
+	o := &options{formats: []any{opentracing.HTTPHeaders}}
+	for _, f := range opts {
+		if f != nil {
+			f(o)
+		}
+	}
+	return o
+}
+
+// WithOperationName names spans; the default is "HTTP " + method.
+func WithOperationName(f func(*http.Request) string) Option {
+	return func(o *options) { o.opName = f }
+}
+
+// WithFilter decides which requests are traced, by Middleware and by
+// NewTransport: a request for which f returns false (a health check, say)
+// is passed on untraced.
+func WithFilter(f func(*http.Request) bool) Option {
+	return func(o *options) { o.filter = f }
+}
+
+// WithQueryString keeps the query string in the http.url tag (and so in
+// the digest's request.url and the stat key). It is left out by default:
+// it may hold secrets and makes every URL a separate stat row.
+func WithQueryString(keep bool) Option {
+	return func(o *options) { o.query = keep }
+}
+
+// WithInjectFormats sets the formats NewTransport injects the client
+// span's context in, each with an opentracing.HTTPHeadersCarrier over the
+// outgoing headers. The default is opentracing.HTTPHeaders alone
+// (SOFATracer's X-B3-* headers); adding opentracing.TextMap also sends the
+// sftc_head header. Formats the tracer does not support are skipped.
+func WithInjectFormats(formats ...any) Option {
+	return func(o *options) { o.formats = formats }
+}
+
+func (o *options) operation(r *http.Request) string {
+	if o.opName != nil {
+		return o.opName(r)
+	}
+	switch r.Method {
+	case http.MethodGet, "":
+		return "HTTP GET"
+	case http.MethodPost:
+		return "HTTP POST"
+	case http.MethodPut:
+		return "HTTP PUT"
+	case http.MethodDelete:
+		return "HTTP DELETE"
+	}
+	return "HTTP " + r.Method
+}
+
+func method(r *http.Request) string {
+	if r.Method == "" {
+		return http.MethodGet
+	}
+	return r.Method
+}

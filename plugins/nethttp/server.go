@@ -1,0 +1,134 @@
+package nethttp
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/opentracing/opentracing-go"
+
+	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// Component is the component tag of the spans of this package.
+const Component = "net/http"
+
+// Middleware returns a handler that traces every request to next with a
+// server span (see the package documentation). The span is in the
+// request's context for next and its callees.
+func Middleware(tr opentracing.Tracer, next http.Handler, opts ...Option) http.Handler {
+	return &middleware{tr: tr, next: next, o: newOptions(opts)}
+}
+
+type middleware struct {
+	tr   opentracing.Tracer
+	next http.Handler
+	o    *options
+}
+
+// serverCall is the per-request state: the wrapped writer and request
+// body, in one allocation.
+type serverCall struct {
+	rw   responseWriter
+	body countingBody
+}
+
+// countingBody counts the request body bytes the handler reads.
+type countingBody struct {
+	rc io.ReadCloser
+	n  atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}
+
+func (b *countingBody) Close() error { return b.rc.Close() }
+
+func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if m.o.filter != nil && !m.o.filter(r) {
+		m.next.ServeHTTP(w, r)
+		return
+	}
+	var sp opentracing.Span
+	// Any extraction error (none, corrupted, unsupported) starts a new trace.
+	if sc, err := m.tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(r.Header)); err == nil && sc != nil {
+		sp = m.tr.StartSpan(m.o.operation(r), opentracing.ChildOf(sc))
+	} else {
+		sp = m.tr.StartSpan(m.o.operation(r))
+	}
+	pluginutil.SetTags(sp,
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
+		span.Tag{Key: span.TagHTTPMethod, Value: method(r)},
+		span.Tag{Key: span.TagHTTPURL, Value: serverURL(r, m.o.query)},
+		span.Tag{Key: span.TagThreadName, Value: "http-server"})
+	pluginutil.SetTags(sp, pluginutil.PeerTags(r.RemoteAddr)...)
+
+	c := &serverCall{rw: responseWriter{w: w}}
+	r2 := r.WithContext(opentracing.ContextWithSpan(r.Context(), sp))
+	if r.Body != nil && r.Body != http.NoBody {
+		c.body.rc = r.Body
+		r2.Body = &c.body
+	}
+	defer func() {
+		p := recover()
+		c.finish(sp, r.ContentLength, p)
+		if p != nil {
+			panic(p)
+		}
+	}()
+	m.next.ServeHTTP(c.rw.wrap(), r2)
+}
+
+// finish records the outcome; p is the handler's panic value, if any.
+func (c *serverCall) finish(sp opentracing.Span, contentLength int64, p any) {
+	status := c.rw.status
+	if !c.rw.wrote {
+		status = http.StatusOK
+		if p != nil {
+			status = http.StatusInternalServerError
+		}
+	}
+	reqSize := c.body.n.Load()
+	if contentLength > reqSize {
+		reqSize = contentLength
+	}
+	pluginutil.SetTags(sp,
+		span.Tag{Key: span.TagHTTPStatusCode, Value: status},
+		span.Tag{Key: span.TagReqSize, Value: reqSize},
+		span.Tag{Key: span.TagRespSize, Value: c.rw.n})
+	switch {
+	case p != nil:
+		pluginutil.SetTags(sp, span.Tag{Key: span.TagError, Value: true},
+			span.Tag{Key: span.TagErrorMessage, Value: fmt.Sprint("panic: ", p)})
+	case status >= 500:
+		pluginutil.SetTags(sp, span.Tag{Key: span.TagError, Value: true},
+			span.Tag{Key: span.TagErrorMessage, Value: statusText(status)})
+	}
+	sp.Finish()
+}
+
+// serverURL is scheme://host/path, with ?query when asked for.
+func serverURL(r *http.Request, query bool) string {
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	if query && r.URL.RawQuery != "" {
+		return scheme + host + r.URL.EscapedPath() + "?" + r.URL.RawQuery
+	}
+	return scheme + host + r.URL.EscapedPath()
+}
+
+func statusText(code int) string {
+	return fmt.Sprintf("HTTP %d %s", code, http.StatusText(code))
+}
