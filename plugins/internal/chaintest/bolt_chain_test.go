@@ -19,7 +19,9 @@ import (
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
-type servingHealth struct{ healthpb.UnimplementedHealthServer }
+type servingHealth struct {
+	healthpb.UnimplementedHealthServer
+}
 
 func (servingHealth) Check(context.Context, *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
 	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
