@@ -1,12 +1,18 @@
 # The test command of README.md and CI: formatting, vet, the race-enabled
 # tests of every package, and short fuzzing of every parser.
-.PHONY: test check unit fuzz-smoke quickstart
+.PHONY: test check unit fuzz-smoke bench-smoke quickstart
 
-test: check unit fuzz-smoke
+test: check unit bench-smoke fuzz-smoke
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	cd bench && go vet ./...
+
+# The benchmarks compile and run once each; timing is never asserted.
+bench-smoke:
+	go test -run '^$$' -bench . -benchtime 1x ./...
+	cd bench && go test -run '^$$' -bench . -benchtime 1x ./...
 
 unit:
 	go test -race -count=1 ./...
