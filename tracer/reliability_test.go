@@ -1,0 +1,194 @@
+package tracer_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sofatracer/sofatracer-go/tracer"
+)
+
+// TestCrashHelperProcess is not a test: TestSIGKILLMidFlood runs the test
+// binary again with SOFA_CRASH_DIR set, and this writes spans until killed.
+func TestCrashHelperProcess(t *testing.T) {
+	dir := os.Getenv("SOFA_CRASH_DIR")
+	if dir == "" {
+		t.Skip("helper process for TestSIGKILLMidFlood; runs only when SOFA_CRASH_DIR is set")
+	}
+	tr, err := tracer.New(tracer.WithAppName("crash"), tracer.WithLogDir(dir))
+	if err != nil {
+		os.Exit(2)
+	}
+	for {
+		s := tr.StartSpan("flood")
+		s.SetTag("payload", strings.Repeat("p", 200))
+		s.SetTag("quote", `"`)
+		s.Finish()
+	}
+}
+
+// TestSIGKILLMidFlood kills a process that is writing spans at full speed:
+// every complete line of its files parses, and at most the last line of a
+// file is partial.
+func TestSIGKILLMidFlood(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$")
+	cmd.Env = append(os.Environ(), "SOFA_CRASH_DIR="+dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "biz-digest.log")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 2<<20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("the child wrote less than 2 MiB in 20 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(data, []byte("\r\n"))
+	last := lines[len(lines)-1] // "" when the file ends with a whole line
+	for i, l := range lines[:len(lines)-1] {
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("line %d of %d is not JSON: %v: %.200q", i, len(lines)-1, err, l)
+		}
+	}
+	t.Logf("%d whole lines; partial tail: %d bytes", len(lines)-1, len(last))
+}
+
+// TestWritesToAFullDiskAreCountedAndResume points the digest file at
+// /dev/full (a real ENOSPC): the application keeps going, the lost lines
+// are counted and reported in tracer-self.log, and writing resumes once
+// the file is a normal file again.
+func TestWritesToAFullDiskAreCountedAndResume(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skipf("no /dev/full on this system: %v", err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "biz-digest.log")
+	if err := os.Symlink("/dev/full", path); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := tracer.New(tracer.WithAppName("full"), tracer.WithLogDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for tr.Stats().Reporter.LinesLost == 0 && time.Now().Before(deadline) {
+		tr.StartSpan("on-full-disk").Finish()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if tr.Stats().Reporter.LinesLost == 0 || tr.Stats().Reporter.WriteErrors == 0 {
+		t.Fatalf("ENOSPC not counted: %+v", tr.Stats().Reporter)
+	}
+	os.Remove(path) // the disk has room again
+	before := tr.Stats().Reporter.Written
+	for tr.Stats().Reporter.Written == before && time.Now().Before(deadline) {
+		tr.StartSpan("after").Finish()
+		time.Sleep(20 * time.Millisecond)
+	}
+	tr.Close()
+	st := tr.Stats()
+	if st.Reporter.Written == 0 || !strings.Contains(readFile(t, path), `"method":"after"`) {
+		t.Fatalf("writing did not resume: %+v", st.Reporter)
+	}
+	if st.Reporter.Written+st.Reporter.LinesLost+st.Reporter.Dropped != st.Finished {
+		t.Fatalf("written %d + lost %d + dropped %d != finished %d", st.Reporter.Written, st.Reporter.LinesLost, st.Reporter.Dropped, st.Finished)
+	}
+	if self := readFile(t, filepath.Join(dir, "tracer-self.log")); !strings.Contains(self, "no space left on device") {
+		t.Fatalf("tracer-self.log does not report the failure:\n%s", self)
+	}
+}
+
+// TestRollingUnderLoad drives an hourly-rolling tracer through 48 hours
+// of a fake clock while four goroutines finish spans at full speed: the
+// lines across the active and rolled files are exactly the lines written,
+// every one whole, and no file descriptor is left open.
+func TestRollingUnderLoad(t *testing.T) {
+	fdsBefore := openFDs(t)
+	var now atomic.Int64
+	now.Store(time.Date(2026, 11, 24, 0, 0, 0, 0, time.Local).UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	dir := t.TempDir()
+	tr, err := tracer.New(tracer.WithAppName("roll"), tracer.WithLogDir(dir), tracer.WithClock(clock),
+		tracer.WithRolling(tracer.RollHourly, 0), tracer.WithRetentionDays(-1), tracer.WithQueueSize(1<<14))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 12000; i++ {
+				tr.StartSpan("roll").Finish()
+				if i%1000 == 999 {
+					now.Add(int64(time.Hour))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	tr.Close()
+	st := tr.Stats().Reporter
+	files, _ := filepath.Glob(filepath.Join(dir, "biz-digest.log*"))
+	var lines int64
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) > 0 && !bytes.HasSuffix(data, []byte("\r\n")) {
+			t.Fatalf("%s ends in a partial line", f)
+		}
+		for _, l := range bytes.Split(bytes.TrimSuffix(data, []byte("\r\n")), []byte("\r\n")) {
+			if len(l) == 0 {
+				continue
+			}
+			var m map[string]any
+			if err := json.Unmarshal(l, &m); err != nil {
+				t.Fatalf("%s: split or broken line %.100q", f, l)
+			}
+			lines++
+		}
+	}
+	if lines != st.Written || st.Written+st.Dropped != 48000 {
+		t.Fatalf("%d lines in %d files; written %d, dropped %d", lines, len(files), st.Written, st.Dropped)
+	}
+	if len(files) < 10 { // a batch written after several clock hours lands in one file
+		t.Fatalf("only %d files for 48 hours of hourly rolling", len(files))
+	}
+	if after := openFDs(t); after > fdsBefore {
+		t.Fatalf("file descriptors: %d before, %d after", fdsBefore, after)
+	}
+	t.Logf("%d files, %d lines, %d dropped", len(files), lines, st.Dropped)
+}
+
+func openFDs(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot count file descriptors: %v", err)
+	}
+	return len(entries)
+}
