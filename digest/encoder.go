@@ -72,7 +72,7 @@ func (e *Encoder) field(w *lineWriter, s *span.Span, l *Layout, f *Field, rpc bo
 	}
 	if f.Num && w.json {
 		w.key(f.Name)
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
+		if !isJSONNumber(v) {
 			v = f.Default
 		}
 		w.dst = append(w.dst, v...)
@@ -122,7 +122,7 @@ func (e *Encoder) extraTags(w *lineWriter, s *span.Span, l *Layout) {
 			continue
 		}
 		key := t.Key
-		if fixedKeys[key] || l.fieldName(key) {
+		for fixedKeys[key] || l.fieldName(key) || (key != t.Key && s.Tag(key) != nil) {
 			key = "tag." + key
 		}
 		v := valueString(t.Value)
@@ -292,4 +292,45 @@ func (w *lineWriter) appendBaggage(m map[string]string) []byte {
 		return AppendJSONString(w.dst, string(raw))
 	}
 	return AppendPlain(w.dst, string(raw))
+}
+
+// isJSONNumber reports whether s is a number in JSON's grammar:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(s string) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		digits()
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }

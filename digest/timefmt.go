@@ -13,6 +13,7 @@ type timeCache struct {
 }
 
 func (c *timeCache) append(dst []byte, t time.Time) []byte {
+	t = t.In(time.Local)
 	if sec := t.Unix(); sec != c.sec || c.prefix == nil {
 		c.sec = sec
 		c.prefix = t.AppendFormat(c.prefix[:0], "2006-01-02 15:04:05.")

@@ -132,3 +132,7 @@ func hexVal(c byte) byte {
 	}
 	return c - '0'
 }
+
+// isB3SamplingFlag reports whether a single b3 header is only a sampling
+// decision ("0", "1" or "d"), which carries no context.
+func isB3SamplingFlag(v string) bool { return v == "0" || v == "1" || v == "d" }

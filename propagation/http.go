@@ -114,7 +114,7 @@ func baggagePairs(b *span.Baggage) func(yield func(k, v string) bool) {
 			}
 		}
 		for _, k := range sortedKeys(b.Biz) {
-			if !yield(BaggagePrefix+headerKey(k), url.QueryEscape(string(span.AppendEscaped(nil, b.Biz[k])))) {
+			if !yield(BaggagePrefix+bizHeaderKey(k), url.QueryEscape(string(span.AppendEscaped(nil, b.Biz[k])))) {
 				return
 			}
 		}
@@ -122,6 +122,17 @@ func baggagePairs(b *span.Baggage) func(yield func(k, v string) bool) {
 }
 
 func headerKey(k string) string { return url.QueryEscape(string(span.AppendEscaped(nil, k))) }
+
+// bizHeaderKey is headerKey for a business item: a key starting with
+// "sys-" has that '-' percent-encoded, so that "baggage-sys%2D..." is not
+// read back as system baggage.
+func bizHeaderKey(k string) string {
+	hk := headerKey(k)
+	if len(hk) >= 4 && strings.EqualFold(hk[:4], "sys-") {
+		hk = hk[:3] + "%2D" + hk[4:]
+	}
+	return hk
+}
 
 func sampledText(b bool) string {
 	if b {
@@ -305,7 +316,7 @@ func (st *textMapState) result() (*span.Context, Result, error) {
 	switch {
 	case st.has[keyHead]:
 		sc, res, err = Parse(st.head, st.lim)
-	case st.has[keyTraceID] && isHexID(st.spanID, 16):
+	case st.has[keyTraceID] && isHexID(st.spanID, 16) && isHexID(st.traceID, 0) && (st.parent == "" || isHexID(st.parent, 16)):
 		sc, res, err = b3Context(st.traceID, st.spanID, st.parent, st.sampled, st.has[keySampled])
 	case st.has[keyTraceID]:
 		b := &builder{traceID: st.traceID, spanID: st.spanID, parentID: st.parent, hasTrace: true, hasParent: st.has[keyParentID], sampled: true}
@@ -319,7 +330,7 @@ func (st *textMapState) result() (*span.Context, Result, error) {
 		if err == nil && st.penAttrs != "" {
 			span.ParseMap(st.penAttrs, func(k, v string) bool { st.bag.AddBiz(k, v); return true })
 		}
-	case st.has[keyB3Single]:
+	case st.has[keyB3Single] && !isB3SamplingFlag(st.b3Single):
 		sc, res, err = parseB3Single(st.b3Single)
 	case st.has[keyTraceparent]:
 		sc, res, err = parseTraceparent(st.traceparent)

@@ -21,6 +21,7 @@ package propagation
 import (
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/opentracing/opentracing-go"
 
@@ -127,6 +128,9 @@ func Extract(fmt_ any, carrier any, lim Limits) (*span.Context, Result, error) {
 	lim = lim.orDefault()
 	switch fmt_ {
 	case opentracing.HTTPHeaders, opentracing.TextMap:
+		if h, ok := carrier.(http.Header); ok {
+			carrier = opentracing.HTTPHeadersCarrier(h)
+		}
 		r, ok := carrier.(opentracing.TextMapReader)
 		if !ok {
 			return nil, Result{}, opentracing.ErrInvalidCarrier

@@ -54,16 +54,19 @@ func Parse(s string, lim Limits) (*span.Context, Result, error) {
 		return nil, Result{}, corrupt(HeadKey, errTooLarge)
 	}
 	b := newBuilder(lim)
+	var hasSpan, hasSample bool
+	// The first tcid/spid/pspid/sample are the context's; a later pair
+	// with such a key is a business item (Serialize writes them first).
 	span.ParseMap(s, func(k, v string) bool {
-		switch k {
-		case "tcid":
+		switch {
+		case k == "tcid" && !b.hasTrace:
 			b.traceID, b.hasTrace = v, true
-		case "spid":
-			b.spanID = v
-		case "pspid":
+		case k == "spid" && !hasSpan:
+			b.spanID, hasSpan = v, true
+		case k == "pspid" && !b.hasParent:
 			b.parentID, b.hasParent = v, true
-		case "sample":
-			b.sampled = parseBool(v)
+		case k == "sample" && !hasSample:
+			b.sampled, hasSample = parseBool(v), true
 		default:
 			if sk, ok := strings.CutPrefix(k, sysPrefix); ok {
 				b.bag.AddSys(sk, v)
