@@ -53,10 +53,10 @@ func injectRPC(sc *span.Context, f format, w opentracing.TextMapWriter) {
 		w.Set(TriSpanID, sc.SpanID)
 		w.Set(TriSampled, sampledText(sc.Sampled()))
 		if len(b.Biz) > 0 {
-			w.Set(TriBizBaggage, metadataSafe(span.AppendMap(nil, b.Biz)))
+			w.Set(TriBizBaggage, MetadataSafe(string(span.AppendMap(nil, b.Biz))))
 		}
 		if len(b.Sys) > 0 {
-			w.Set(TriSysBaggage, metadataSafe(span.AppendMap(nil, b.Sys)))
+			w.Set(TriSysBaggage, MetadataSafe(string(span.AppendMap(nil, b.Sys))))
 		}
 	}
 }
@@ -110,7 +110,7 @@ func extractRPC(r opentracing.TextMapReader, f format, lim Limits) (*span.Contex
 	}
 	biz, sys := vals[keys.biz], vals[keys.sys]
 	if f == Triple {
-		biz, sys = metadataDecode(biz), metadataDecode(sys)
+		biz, sys = MetadataDecode(biz), MetadataDecode(sys)
 	}
 	span.ParseMap(biz, func(k, v string) bool { b.bag.AddBiz(k, v); return true })
 	span.ParseMap(sys, func(k, v string) bool { b.bag.AddSys(k, v); return true })
@@ -155,46 +155,45 @@ func first(vals map[string]string, keys []string) (string, bool) {
 	return "", false
 }
 
-// gRPC metadata values must be printable ASCII (grpc-go fails the call
-// otherwise), so Triple baggage writes other bytes as %XX. The k=v& form
-// already escapes '%' as %25, so on reading every %XX except %25, %26 and
-// %3D is one of these bytes.
-func metadataSafe(b []byte) string {
-	var out []byte
-	for i, c := range b {
-		if c >= 0x20 && c <= 0x7e {
-			if out != nil {
-				out = append(out, c)
-			}
-			continue
-		}
-		if out == nil {
-			out = append(make([]byte, 0, len(b)+16), b[:i]...)
-		}
-		out = append(out, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+// MetadataSafe makes v a valid gRPC metadata value, which must be
+// printable ASCII (grpc-go fails the call otherwise): other bytes become
+// %XX. Triple baggage is written this way; the k=v& form already escapes
+// '%' as %25, so MetadataDecode can tell the two apart.
+func MetadataSafe(v string) string {
+	i := 0
+	for i < len(v) && v[i] >= 0x20 && v[i] <= 0x7e {
+		i++
 	}
-	if out == nil {
-		return string(b)
+	if i == len(v) {
+		return v
+	}
+	out := append(make([]byte, 0, len(v)+16), v[:i]...)
+	for ; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e {
+			out = append(out, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+		} else {
+			out = append(out, c)
+		}
 	}
 	return string(out)
 }
 
-func metadataDecode(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
+// MetadataDecode reverses MetadataSafe in serialized baggage: it decodes
+// every %XX except %25, %26 and %3D, which the baggage escaping uses.
+func MetadataDecode(v string) string {
+	if !strings.Contains(v, "%") {
+		return v
 	}
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s)+0 && i+2 <= len(s)-1 && isHex(s[i+1:i+3]) {
-			switch strings.ToUpper(s[i+1 : i+3]) {
-			case "25", "26", "3D":
-			default:
-				out = append(out, hexVal(s[i+1])<<4|hexVal(s[i+2]))
+	out := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		if v[i] == '%' && i+2 < len(v) && isHex(v[i+1:i+3]) {
+			if c := hexVal(v[i+1])<<4 | hexVal(v[i+2]); c != '%' && c != '&' && c != '=' {
+				out = append(out, c)
 				i += 2
 				continue
 			}
 		}
-		out = append(out, s[i])
+		out = append(out, v[i])
 	}
 	return string(out)
 }

@@ -28,7 +28,7 @@ func (w *mdWriter) Set(k, v string) {
 		return
 	}
 	if !strings.HasSuffix(k, "-bin") {
-		v = printable(v)
+		v = propagation.MetadataSafe(v)
 	}
 	w.kv = append(w.kv, k, v)
 }
@@ -56,9 +56,6 @@ type mdReader metadata.MD
 func (r mdReader) ForeachKey(handler func(k, v string) error) error {
 	for k, vs := range r {
 		for _, v := range vs {
-			if k == propagation.TriBizBaggage || k == propagation.TriSysBaggage {
-				v = unprintable(v)
-			}
 			if err := handler(k, v); err != nil {
 				return err
 			}
@@ -85,72 +82,4 @@ func validKey(k string) bool {
 		}
 	}
 	return true
-}
-
-const hexDigits = "0123456789ABCDEF"
-
-// printable writes bytes outside 0x20-0x7E as %XX, which gRPC requires of
-// metadata values. A literal '%' in serialized baggage is always %25, so
-// unprintable can tell the two apart.
-func printable(v string) string {
-	i := 0
-	for i < len(v) && v[i] >= 0x20 && v[i] <= 0x7e {
-		i++
-	}
-	if i == len(v) {
-		return v
-	}
-	var b strings.Builder
-	b.Grow(len(v) + 16)
-	b.WriteString(v[:i])
-	for ; i < len(v); i++ {
-		if c := v[i]; c < 0x20 || c > 0x7e {
-			b.WriteByte('%')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&15])
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-// unprintable reverses printable in serialized baggage: it decodes %XX
-// except %25, %26 and %3D, which the baggage's own escaping uses.
-func unprintable(v string) string {
-	if !strings.Contains(v, "%") {
-		return v
-	}
-	var b strings.Builder
-	b.Grow(len(v))
-	for i := 0; i < len(v); i++ {
-		if v[i] == '%' && i+2 < len(v) {
-			hi, lo := unhex(v[i+1]), unhex(v[i+2])
-			if hi >= 0 && lo >= 0 {
-				c := byte(hi<<4 | lo)
-				if c != '%' && c != '&' && c != '=' {
-					b.WriteByte(c)
-					i += 2
-					continue
-				}
-				b.WriteString(v[i : i+3])
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(v[i])
-	}
-	return b.String()
-}
-
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c-'a') + 10
-	case 'A' <= c && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
 }
