@@ -3,7 +3,10 @@ package tracer_test
 import (
 	"context"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/opentracing/opentracing-go"
 
@@ -87,4 +90,42 @@ func BenchmarkInjectExtractTextMap(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkFinishLatencyUnderFlood measures the latency of Finish on one
+// goroutine while two others flood the tracer far faster than its writer
+// can go: p50 and p99 are reported; a full queue must not slow Finish.
+func BenchmarkFinishLatencyUnderFlood(b *testing.B) {
+	tr := newTracer(b, tracer.WithQueueSize(1024))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					tr.StartSpan("flood").Finish()
+				}
+			}
+		}()
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		s := tr.StartSpan("measured")
+		t0 := time.Now()
+		s.Finish()
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(tr.Stats().Reporter.Dropped)/float64(tr.Stats().Finished), "dropped-ratio")
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -191,4 +192,75 @@ func openFDs(t *testing.T) int {
 		t.Skipf("cannot count file descriptors: %v", err)
 	}
 	return len(entries)
+}
+
+// TestCloseWhileSpansFinish closes the tracer while four goroutines keep
+// finishing spans: no race, no panic, and every span is accounted for.
+func TestCloseWhileSpansFinish(t *testing.T) {
+	tr, err := tracer.New(tracer.WithAppName("closing"), tracer.WithLogDir(t.TempDir()), tracer.WithQueueSize(64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					s := tr.StartSpan("racing")
+					s.SetTag("k", "v")
+					s.Finish()
+				}
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // spans keep finishing after Close
+	close(stop)
+	wg.Wait()
+	st := tr.Stats()
+	r := st.Reporter
+	if r.Written+r.Dropped+r.DroppedClosed+st.AfterClose != st.Finished || st.AfterClose == 0 {
+		t.Fatalf("written %d + dropped %d + dropped at close %d + after close %d != finished %d",
+			r.Written, r.Dropped, r.DroppedClosed, st.AfterClose, st.Finished)
+	}
+}
+
+// TestHeapIsBoundedByTheQueue floods a tracer with spans far faster than
+// it can write them: the heap stays near its starting size, because a
+// full queue drops spans instead of keeping them.
+func TestHeapIsBoundedByTheQueue(t *testing.T) {
+	tr, err := tracer.New(tracer.WithAppName("bounded"), tracer.WithLogDir(t.TempDir()), tracer.WithQueueSize(1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var peak uint64
+	const spans = 1_000_000 // 384 MB if every span were kept
+	for i := 0; i < spans; i++ {
+		tr.StartSpan("flood").Finish()
+		if i%50_000 == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}
+	tr.Close()
+	if grown := int64(peak) - int64(base); grown > 64<<20 {
+		t.Fatalf("heap grew by %d MB under a flood with a queue of 1024", grown>>20)
+	}
+	if r := tr.Stats().Reporter; r.Written+r.Dropped != spans {
+		t.Fatalf("written %d + dropped %d != %d", r.Written, r.Dropped, spans)
+	}
 }
