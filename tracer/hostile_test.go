@@ -190,3 +190,12 @@ func TestDepthGuardStartsNewTrace(t *testing.T) {
 		t.Fatal("depth 100 must still be a child")
 	}
 }
+
+func TestMaxCarrierSizeIsConfigurable(t *testing.T) {
+	tr := newTracer(t, tracer.WithMaxCarrierSize(100))
+	h := http.Header{}
+	h.Set("sftc_head", "tcid=0a0fe9271567477985327100211176&spid=0&"+strings.Repeat("k=v&", 30))
+	if _, err := tr.Extract(opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h)); !errors.Is(err, opentracing.ErrSpanContextCorrupted) {
+		t.Fatalf("a 160-byte sftc_head over a 100-byte limit: %v", err)
+	}
+}

@@ -33,6 +33,7 @@ type config struct {
 	queueSize     int
 	discard       reporter.DiscardPolicy
 	maxStatKeys   int
+	maxCarrier    int
 	limits        span.Limits
 	now           func() time.Time
 	reporters     []reporter.Reporter
@@ -49,6 +50,7 @@ func defaultConfig() *config {
 		retentionDays: 7,
 		queueSize:     8192,
 		maxStatKeys:   5000,
+		maxCarrier:    64 << 10,
 		limits: span.Limits{
 			MaxBaggageSize: span.DefaultMaxBaggageSize,
 			MaxTags:        64,
@@ -232,6 +234,20 @@ func WithMaxStatKeys(n int) Option {
 	}
 }
 
+// WithMaxCarrierSize limits the bytes of one incoming context value (a
+// header, sftc_head, a binary carrier) that Extract reads (default 64
+// KiB); a larger id or context is rejected as corrupted, a larger baggage
+// item refused, both counted. Env SOFA_TRACER_MAX_CARRIER_SIZE.
+func WithMaxCarrierSize(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("max carrier size %d must be positive", n)
+		}
+		c.maxCarrier = n
+		return nil
+	}
+}
+
 // WithSpanLimits sets the per-span limits on tags (default 64), string tag
 // length (default 16 KiB) and log records (default 128). Env
 // SOFA_TRACER_MAX_TAGS, SOFA_TRACER_MAX_TAG_VALUE_LENGTH,
@@ -369,6 +385,9 @@ func envOptions() ([]Option, error) {
 	}
 	if v, ok := get("SOFA_TRACER_BAGGAGE_MAX_LENGTH"); ok {
 		opts = append(opts, WithBaggageMaxLength(atoi("SOFA_TRACER_BAGGAGE_MAX_LENGTH", v)))
+	}
+	if v, ok := get("SOFA_TRACER_MAX_CARRIER_SIZE"); ok {
+		opts = append(opts, WithMaxCarrierSize(atoi("SOFA_TRACER_MAX_CARRIER_SIZE", v)))
 	}
 	if v, ok := get("SOFA_TRACER_STAT_MAX_KEYS"); ok {
 		opts = append(opts, WithMaxStatKeys(atoi("SOFA_TRACER_STAT_MAX_KEYS", v)))

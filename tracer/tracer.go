@@ -97,7 +97,7 @@ func New(opts ...Option) (*Tracer, error) {
 		cfg:  cfg,
 		disk: disk,
 		self: self,
-		plim: propagation.Limits{MaxBaggageSize: cfg.limits.MaxBaggageSize},
+		plim: propagation.Limits{MaxBaggageSize: cfg.limits.MaxBaggageSize, MaxCarrierSize: cfg.maxCarrier},
 	}
 	self.Printf(reporter.LevelInfo, "sofatracer started: app=%s dir=%s json=%v stat_log_interval=%v queue=%d", cfg.app, cfg.logDir, cfg.json, cfg.statInterval, cfg.queueSize)
 	return t, nil
