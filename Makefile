@@ -1,13 +1,19 @@
 # The test command of README.md and CI: formatting, vet, the race-enabled
 # tests of every package, and short fuzzing of every parser.
-.PHONY: test check unit fuzz-smoke bench-smoke quickstart
+.PHONY: test check unit e2e fuzz-smoke bench-smoke quickstart
 
-test: check unit bench-smoke fuzz-smoke
+test: check unit e2e bench-smoke fuzz-smoke
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	cd bench && go vet ./...
+
+# End-to-end tests through a real Jaeger (Zipkin v2 API) on 127.0.0.1:
+# builds or reuses the binary, starts it, runs ./e2e/ (which fails, not
+# skips, when the collector is missing), stops it.
+e2e:
+	bash tools/zipkin-server/run.sh test -count=1 -race
 
 # The benchmarks compile and run once each; timing is never asserted.
 bench-smoke:

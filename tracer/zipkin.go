@@ -20,8 +20,10 @@ const DefaultZipkinBaseURL = "http://localhost:9411/"
 // baseURL (spans are POSTed to baseURL + "/api/v2/spans"), alongside the
 // log files, with gzip-compressed bodies when gzipped is true. The
 // local service name is the tracer's app name, and losses are written to
-// tracer-self.log; opts tune the reporter (package reporter/zipkin). Given
-// more than once, or together with the environment, the last one wins.
+// tracer-self.log; opts tune the reporter (package reporter/zipkin). The
+// reporter starts with the first span and stops with Close; ZipkinStats
+// gives its counters. Given more than once, or together with the
+// environment, the last one wins.
 //
 // Env SOFA_TRACER_ZIPKIN_ENABLED, SOFA_TRACER_ZIPKIN_BASE_URL (default
 // http://localhost:9411/), SOFA_TRACER_ZIPKIN_GZIPPED;
