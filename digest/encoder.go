@@ -1,9 +1,7 @@
 package digest
 
 import (
-	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -87,7 +85,7 @@ func (e *Encoder) value(s *span.Span, l *Layout, f *Field) (string, bool) {
 	case FromTag:
 		for _, t := range f.Tags {
 			if v := s.Tag(t); v != nil {
-				return valueString(v), true
+				return span.TagText(v), true
 			}
 		}
 		return "", false
@@ -125,7 +123,7 @@ func (e *Encoder) extraTags(w *lineWriter, s *span.Span, l *Layout) {
 		for fixedKeys[key] || l.fieldName(key) || (key != t.Key && s.Tag(key) != nil) {
 			key = "tag." + key
 		}
-		v := valueString(t.Value)
+		v := span.TagText(t.Value)
 		if w.json {
 			w.sep()
 			w.dst = AppendJSONString(w.dst, key)
@@ -159,7 +157,7 @@ var fixedKeys = map[string]bool{
 // when set, else what the layout derives.
 func ResultCode(s *span.Span, l *Layout) string {
 	if v := s.Tag(span.TagResultCode); v != nil {
-		return valueString(v)
+		return span.TagText(v)
 	}
 	return l.Result(s)
 }
@@ -173,7 +171,7 @@ func threadName(s *span.Span) string {
 
 func errorText(s *span.Span) string {
 	if v := s.Tag(span.TagErrorMessage); v != nil {
-		return valueString(v)
+		return span.TagText(v)
 	}
 	if failed(s) {
 		return "true"
@@ -183,39 +181,9 @@ func errorText(s *span.Span) string {
 
 func tagString(s *span.Span, key string) string {
 	if v := s.Tag(key); v != nil {
-		return valueString(v)
+		return span.TagText(v)
 	}
 	return ""
-}
-
-func valueString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case uint16:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case bool:
-		return strconv.FormatBool(x)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case error:
-		return x.Error()
-	case fmt.Stringer:
-		return x.String()
-	case time.Duration:
-		return x.String()
-	}
-	return fmt.Sprint(v)
 }
 
 // lineWriter writes keyed (JSON) or positional (plain) fields.

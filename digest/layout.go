@@ -198,7 +198,7 @@ var httpStatKey = []Field{
 
 func httpResult(s *span.Span) string {
 	if v := s.Tag(span.TagHTTPStatusCode); v != nil {
-		return valueString(v)
+		return span.TagText(v)
 	}
 	return ""
 }

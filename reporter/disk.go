@@ -191,8 +191,7 @@ func (d *Disk) run() {
 	for {
 		n, open := d.drain()
 		if !open {
-			d.flushAll()
-			d.closeFiles()
+			d.shutdown()
 			return
 		}
 		if n > 0 {
@@ -224,8 +223,7 @@ func (d *Disk) run() {
 		// Idle: park until a span arrives or the queue is closed.
 		s, ok := <-d.q
 		if !ok {
-			d.flushAll()
-			d.closeFiles()
+			d.shutdown()
 			return
 		}
 		d.handle(s)
@@ -234,6 +232,14 @@ func (d *Disk) run() {
 		}
 		idle = 0
 	}
+}
+
+// shutdown writes what is buffered, reports drops not yet reported and
+// closes the files.
+func (d *Disk) shutdown() {
+	d.flushAll()
+	d.warnDrops()
+	d.closeFiles()
 }
 
 const (

@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/openzipkin/zipkin-go/model"
 
@@ -254,21 +253,21 @@ func convert(s *span.Span, local *model.Endpoint) model.SpanModel {
 			m.Kind = kindOf(t.Value)
 			continue
 		case span.TagPeerService:
-			remote.service = tagString(t.Value)
+			remote.service = span.TagText(t.Value)
 		case span.TagRemoteApp:
-			remote.app = tagString(t.Value)
+			remote.app = span.TagText(t.Value)
 		case span.TagPeerIPv4:
 			remote.ipv4 = t.Value
 		case tagPeerIPv6:
-			remote.ipv6 = tagString(t.Value)
+			remote.ipv6 = span.TagText(t.Value)
 		case span.TagPeerHostname:
-			remote.hostname = tagString(t.Value)
+			remote.hostname = span.TagText(t.Value)
 		case span.TagPeerPort:
 			remote.port = t.Value
 		case span.TagRemoteIP:
-			remote.remoteIP = tagString(t.Value)
+			remote.remoteIP = span.TagText(t.Value)
 		}
-		m.Tags[t.Key] = tagString(t.Value)
+		m.Tags[t.Key] = span.TagText(t.Value)
 	}
 	if c.Format == span.FormatSOFA {
 		m.Tags[TagOriginTraceID] = c.TraceID
@@ -338,49 +337,6 @@ func kindOf(v any) model.Kind {
 	return model.Undetermined
 }
 
-// tagString renders a tag value as Zipkin's string tags.
-func tagString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case bool:
-		return strconv.FormatBool(x)
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case int16:
-		return strconv.FormatInt(int64(x), 10)
-	case int8:
-		return strconv.FormatInt(int64(x), 10)
-	case uint:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint16:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint8:
-		return strconv.FormatUint(uint64(x), 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case float32:
-		return strconv.FormatFloat(float64(x), 'g', -1, 32)
-	case time.Duration:
-		return x.String()
-	case error:
-		return x.Error()
-	case fmt.Stringer:
-		return x.String()
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(v)
-}
-
 type remoteInfo struct {
 	service, app, ipv6, hostname, remoteIP string
 	ipv4, port                             any
@@ -397,7 +353,7 @@ func (r *remoteInfo) endpoint() *model.Endpoint {
 		e.IPv4 = net.IPv4(byte(v>>24), byte(v>>16), byte(v>>8), byte(v)).To4()
 	case nil:
 	default:
-		setIP(&e, tagString(v))
+		setIP(&e, span.TagText(v))
 	}
 	if r.ipv6 != "" {
 		setIP(&e, r.ipv6)
@@ -462,7 +418,7 @@ func portOf(v any) uint16 {
 		}
 		n = int64(x)
 	default:
-		p, err := strconv.Atoi(tagString(v))
+		p, err := strconv.Atoi(span.TagText(v))
 		if err != nil {
 			return 0
 		}
