@@ -111,10 +111,13 @@ func TestTracedResultCodes(t *testing.T) {
 		case "panic":
 			panic("boom")
 		case "slow":
+			// Answer well after the request's own deadline, so the
+			// caller has surely given up.
 			select {
 			case <-time.After(2 * time.Second):
 			case <-ctx.Done():
 			}
+			time.Sleep(100 * time.Millisecond)
 			return echo(ctx, req)
 		case "route":
 			return nil, &StatusError{Status: StatusNoProcessor, Message: "no such service"}
@@ -158,8 +161,12 @@ func TestTracedResultCodes(t *testing.T) {
 		}
 	}
 	wantServer := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "04"}
-	time.Sleep(50 * time.Millisecond) // let the slow handler see its deadline
-	for _, line := range digestLines(t, str, "rpc-server-digest.log") {
+	time.Sleep(300 * time.Millisecond) // let the slow handler finish
+	serverLines := digestLines(t, str, "rpc-server-digest.log")
+	if len(serverLines) != len(wantServer) {
+		t.Errorf("server wrote %d lines, want %d", len(serverLines), len(wantServer))
+	}
+	for _, line := range serverLines {
 		m := line["method"].(string)
 		if line["result.code"] != wantServer[m] {
 			t.Errorf("server %s: result.code %v, want %s", m, line["result.code"], wantServer[m])
