@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -33,6 +34,15 @@ func TestFloodEverySpanWrittenOrCounted(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// When the pressure ends, delivery recovers: the next span is written.
+	waitWritten(t, tr, 1)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if r := tr.Stats().Reporter; r.Written+r.Dropped == producers*perProducer {
+			break
+		}
+	}
+	droppedInFlood := tr.Stats().Reporter.Dropped
+	tr.StartSpan("after-flood").Finish()
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +53,7 @@ func TestFloodEverySpanWrittenOrCounted(t *testing.T) {
 
 	st := tr.Stats()
 	r := st.Reporter
-	const finished = producers * perProducer
+	const finished = producers*perProducer + 1
 	if st.Finished != finished+1 || st.AfterClose != 1 {
 		t.Fatalf("finished %d after-close %d", st.Finished, st.AfterClose)
 	}
@@ -56,6 +66,9 @@ func TestFloodEverySpanWrittenOrCounted(t *testing.T) {
 	}
 	if lines := int64(bytes.Count(data, []byte("\n"))); lines != r.Written {
 		t.Fatalf("file has %d lines, reporter says %d written", lines, r.Written)
+	}
+	if r.Dropped != droppedInFlood || !bytes.Contains(data, []byte(`"method":"after-flood"`)) {
+		t.Fatal("the span finished after the flood was not written")
 	}
 	if r.Dropped == 0 {
 		t.Log("no span was dropped: the writer kept up with the producers")
