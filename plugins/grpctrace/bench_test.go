@@ -26,7 +26,13 @@ func BenchmarkUnaryServer(b *testing.B) {
 	plain := metadata.NewIncomingContext(context.Background(), metadata.Pairs(":authority", "127.0.0.1:1", "content-type", "application/grpc", "user-agent", "grpc-go"))
 	md := metadata.Pairs(":authority", "127.0.0.1:1", "content-type", "application/grpc", "user-agent", "grpc-go", "tri-trace-current-app", "caller")
 	sp := tr.StartSpan("caller")
-	tr.Inject(sp.Context(), propagation.Triple, metadata.MD(md)) // never mind the casing: keys are lower case
+	carrier := opentracing.TextMapCarrier{} // metadata.MD is not a TextMapWriter
+	if err := tr.Inject(sp.Context(), propagation.Triple, carrier); err != nil {
+		b.Fatal(err)
+	}
+	for k, v := range carrier {
+		md.Set(k, v)
+	}
 	joined := metadata.NewIncomingContext(context.Background(), md)
 	bare := grpc.UnaryServerInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		return h(ctx, req)
