@@ -30,18 +30,26 @@ type Config struct {
 
 // Disk writes digest and stat logs. It implements Reporter.
 type Disk struct {
+	// What producers touch on every span has cache lines of its own, so
+	// that the writer's counters do not bounce them between cores.
+	hot struct {
+		// qmu orders Report against Close: Report holds it shared while
+		// it checks closed and enqueues, Close holds it exclusively to
+		// close q.
+		qmu                              sync.RWMutex
+		reported, dropped, droppedClosed atomic.Int64
+		_                                [64]byte
+	}
+	q      chan *span.Span
+	wake   chan struct{} // producers nudge the writer when the queue fills up
+	high   int           // queue length that triggers a nudge
+	closed atomic.Bool
+	_      [64]byte
+
 	cfg  Config
-	q    chan *span.Span
-	wake chan struct{} // producers nudge the writer when the queue fills up
-	high int           // queue length that triggers a nudge
 	done chan struct{}
 	stat *statTable
-
-	// qmu orders Report against Close: Report holds it shared while it
-	// checks closed and enqueues, Close holds it exclusively to close q.
-	qmu    sync.RWMutex
-	closed atomic.Bool
-	c      counters
+	c    counters
 
 	enc   digest.Encoder
 	files map[fileKey]*outFile
@@ -49,9 +57,10 @@ type Disk struct {
 	lastDropped int64
 }
 
+// counters are the writer's; the producers' are in Disk.hot.
 type counters struct {
-	reported, dropped, droppedClosed, written, unsampled atomic.Int64
-	linesLost, writeErrors, statRows, statOverflow       atomic.Int64
+	written, unsampled                             atomic.Int64
+	linesLost, writeErrors, statRows, statOverflow atomic.Int64
 }
 
 // NewDisk starts a disk reporter.
@@ -95,11 +104,11 @@ func NewDisk(cfg Config) (*Disk, error) {
 
 // Report implements Reporter. It never blocks: a full queue drops a span.
 func (d *Disk) Report(s *span.Span) {
-	d.c.reported.Add(1)
-	d.qmu.RLock()
-	defer d.qmu.RUnlock()
+	d.hot.reported.Add(1)
+	d.hot.qmu.RLock()
+	defer d.hot.qmu.RUnlock()
 	if d.closed.Load() {
-		d.c.droppedClosed.Add(1)
+		d.hot.droppedClosed.Add(1)
 		return
 	}
 	select {
@@ -116,7 +125,7 @@ func (d *Disk) Report(s *span.Span) {
 	if d.cfg.Discard == DropOldest {
 		select {
 		case <-d.q:
-			d.c.dropped.Add(1)
+			d.hot.dropped.Add(1)
 		default:
 		}
 		select {
@@ -125,19 +134,19 @@ func (d *Disk) Report(s *span.Span) {
 		default:
 		}
 	}
-	d.c.dropped.Add(1)
+	d.hot.dropped.Add(1)
 }
 
 // Close implements Reporter: everything reported before Close is written.
 func (d *Disk) Close() error {
-	d.qmu.Lock()
+	d.hot.qmu.Lock()
 	if d.closed.Swap(true) {
-		d.qmu.Unlock()
+		d.hot.qmu.Unlock()
 		<-d.done
 		return nil
 	}
 	close(d.q)
-	d.qmu.Unlock()
+	d.hot.qmu.Unlock()
 	<-d.done
 	d.stat.stop()
 	return nil
@@ -146,9 +155,9 @@ func (d *Disk) Close() error {
 // Stats returns the reporter's counters.
 func (d *Disk) Stats() Stats {
 	return Stats{
-		Reported:      d.c.reported.Load(),
-		Dropped:       d.c.dropped.Load(),
-		DroppedClosed: d.c.droppedClosed.Load(),
+		Reported:      d.hot.reported.Load(),
+		Dropped:       d.hot.dropped.Load(),
+		DroppedClosed: d.hot.droppedClosed.Load(),
 		Written:       d.c.written.Load(),
 		Unsampled:     d.c.unsampled.Load(),
 		LinesLost:     d.c.linesLost.Load(),
@@ -282,7 +291,7 @@ func (d *Disk) handle(s *span.Span) {
 }
 
 func (d *Disk) warnDrops() {
-	n := d.c.dropped.Load()
+	n := d.hot.dropped.Load()
 	if n != d.lastDropped {
 		d.cfg.SelfLog.Printf(LevelWarn, "discarded %d spans: the report queue (size %d) was full; %d discarded in all", n-d.lastDropped, d.cfg.QueueSize, n)
 		d.lastDropped = n

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/log"
@@ -49,8 +50,22 @@ type Span struct {
 	duration  time.Duration
 	finished  atomic.Bool
 	tags      []Tag
-	logs      []opentracing.LogRecord
+	logs      *[]opentracing.LogRecord // allocated on the first log
 	tagBuf    [4]Tag
+	// idBuf holds a root span's TraceId, so that the id costs no
+	// allocation of its own (NewTraceID).
+	idBuf [32]byte
+}
+
+// NewTraceID returns a new TraceId made at time now, stored in the span's
+// own memory: the string lives as long as the span does. Spans are never
+// reused, so the string never changes.
+func (s *Span) NewTraceID(now time.Time) string {
+	b := AppendTraceID(s.idBuf[:0], now)
+	if &b[0] != &s.idBuf[0] { // longer than the buffer: append moved it
+		return string(b)
+	}
+	return unsafe.String(&s.idBuf[0], len(b))
 }
 
 // New returns a started span owned by o. The caller fills the context's ids
@@ -201,14 +216,17 @@ func (s *Span) appendLog(lr opentracing.LogRecord) {
 	if s.finished.Load() {
 		return
 	}
-	if max := s.owner.Limits().MaxLogs; max > 0 && len(s.logs) >= max {
+	if s.logs == nil {
+		s.logs = new([]opentracing.LogRecord)
+	}
+	if max := s.owner.Limits().MaxLogs; max > 0 && len(*s.logs) >= max {
 		s.owner.Refuse("log")
 		return
 	}
 	if lr.Timestamp.IsZero() {
 		lr.Timestamp = time.Now()
 	}
-	s.logs = append(s.logs, lr)
+	*s.logs = append(*s.logs, lr)
 }
 
 // SetBaggageItem implements opentracing.Span: it sets a business baggage
@@ -303,4 +321,9 @@ func (s *Span) Tag(key string) any {
 }
 
 // Logs returns the span's log records.
-func (s *Span) Logs() []opentracing.LogRecord { return s.logs }
+func (s *Span) Logs() []opentracing.LogRecord {
+	if s.logs == nil {
+		return nil
+	}
+	return *s.logs
+}

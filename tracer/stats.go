@@ -23,13 +23,15 @@ type Stats struct {
 
 // Stats returns the tracer's counters.
 func (t *Tracer) Stats() Stats {
+	r := t.disk.Stats()
+	after := t.afterClose.Load()
 	return Stats{
-		Finished:      t.finished.Load(),
-		AfterClose:    t.afterClose.Load(),
+		Finished:      r.Reported + after,
+		AfterClose:    after,
 		DepthExceeded: t.depthExceeded.Load(),
 		Refused:       snapshot(&t.refused),
 		Corrupted:     snapshot(&t.corrupted),
-		Reporter:      t.disk.Stats(),
+		Reporter:      r,
 	}
 }
 

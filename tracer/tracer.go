@@ -35,7 +35,6 @@ type Tracer struct {
 	plim   propagation.Limits
 	closed atomic.Bool
 
-	finished      atomic.Int64
 	afterClose    atomic.Int64
 	depthExceeded atomic.Int64
 	refused       sync.Map // what -> *atomic.Int64
@@ -201,7 +200,7 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 		}
 	}
 	if parent == nil {
-		traceID := span.NewTraceID(start)
+		traceID := s.NewTraceID(start)
 		s.Ctx.Init(traceID, "0", "", t.cfg.sampler.Sample(traceID, op))
 		return
 	}
@@ -212,7 +211,7 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 	switch {
 	case parent.TooDeep():
 		t.depthExceeded.Add(1)
-		traceID := span.NewTraceID(start)
+		traceID := s.NewTraceID(start)
 		s.Ctx.Init(traceID, "0", "", t.cfg.sampler.Sample(traceID, op))
 		t.self.Limited("depth", time.Second, reporter.LevelError, "OpenTracing Span layer exceed max layer limit %d: trace %s span %s starts new trace %s", span.MaxDepth, parent.TraceID, parent.SpanID, traceID)
 		bag = &span.Baggage{Biz: bag.Biz}
@@ -269,7 +268,6 @@ func (t *Tracer) count(m *sync.Map, key string, n int64) {
 
 // Report implements span.Owner: it hands a finished span to the reporters.
 func (t *Tracer) Report(s *span.Span) {
-	t.finished.Add(1)
 	if t.closed.Load() {
 		t.afterClose.Add(1)
 		return
