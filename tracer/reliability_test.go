@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sofatracer/sofatracer-go/reporter/logfile"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
@@ -122,18 +123,33 @@ func TestWritesToAFullDiskAreCountedAndResume(t *testing.T) {
 	}
 }
 
-// TestRollingUnderLoad drives an hourly-rolling tracer through 48 hours
-// of a fake clock while four goroutines finish spans at full speed: the
-// lines across the active and rolled files are exactly the lines written,
-// every one whole, and no file descriptor is left open.
+// TestRollingUnderLoad drives hourly, daily and size rolling through many
+// rolls (48 hours or 48 days of a fake clock, or 1 MB files) while four
+// goroutines finish spans at full speed: the lines across the active and
+// rolled files are exactly the lines written, every one whole, and no
+// file descriptor is left open.
 func TestRollingUnderLoad(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		policy logfile.Policy
+		step   time.Duration // fake time per 1000 spans of a goroutine
+	}{
+		{"hourly", tracer.RollHourly, time.Hour},
+		{"daily", tracer.RollDaily, 24 * time.Hour},
+		{"size", tracer.RollSize, time.Minute},
+	} {
+		t.Run(c.name, func(t *testing.T) { rollUnderLoad(t, c.policy, c.step) })
+	}
+}
+
+func rollUnderLoad(t *testing.T, policy logfile.Policy, step time.Duration) {
 	fdsBefore := openFDs(t)
 	var now atomic.Int64
 	now.Store(time.Date(2026, 11, 24, 0, 0, 0, 0, time.Local).UnixNano())
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
 	dir := t.TempDir()
 	tr, err := tracer.New(tracer.WithAppName("roll"), tracer.WithLogDir(dir), tracer.WithClock(clock),
-		tracer.WithRolling(tracer.RollHourly, 0), tracer.WithRetentionDays(-1), tracer.WithQueueSize(1<<14))
+		tracer.WithRolling(policy, 1), tracer.WithRetentionDays(-1), tracer.WithQueueSize(1<<14))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,9 +159,11 @@ func TestRollingUnderLoad(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 12000; i++ {
-				tr.StartSpan("roll").Finish()
+				s := tr.StartSpan("roll")
+				s.SetTag("pad", strings.Repeat("x", 100))
+				s.Finish()
 				if i%1000 == 999 {
-					now.Add(int64(time.Hour))
+					now.Add(int64(step))
 				}
 			}
 		}()
@@ -153,7 +171,7 @@ func TestRollingUnderLoad(t *testing.T) {
 	wg.Wait()
 	tr.Close()
 	st := tr.Stats().Reporter
-	files, _ := filepath.Glob(filepath.Join(dir, "biz-digest.log*"))
+	files, _ := filepath.Glob(filepath.Join(dir, "biz-digest*"))
 	var lines int64
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -177,8 +195,8 @@ func TestRollingUnderLoad(t *testing.T) {
 	if lines != st.Written || st.Written+st.Dropped != 48000 {
 		t.Fatalf("%d lines in %d files; written %d, dropped %d", lines, len(files), st.Written, st.Dropped)
 	}
-	if len(files) < 2 { // a batch written after several clock hours lands in one file
-		t.Fatalf("%d file: the log never rolled in 48 hours", len(files))
+	if len(files) < 2 { // a batch written after several clock periods lands in one file
+		t.Fatalf("%d file: the log never rolled", len(files))
 	}
 	if after := openFDs(t); after > fdsBefore {
 		t.Fatalf("file descriptors: %d before, %d after", fdsBefore, after)
