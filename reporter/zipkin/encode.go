@@ -4,9 +4,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/openzipkin/zipkin-go/model"
+
+	"github.com/sofatracer/sofatracer-go/digest"
 )
 
 // appendSpanJSON appends the Zipkin v2 JSON of m, as model.SpanModel's
@@ -38,11 +39,11 @@ func appendSpanJSON(b []byte, m *model.SpanModel) ([]byte, error) {
 	}
 	if m.Name != "" {
 		b = append(b, `,"name":`...)
-		b = appendString(b, strings.ToLower(m.Name))
+		b = digest.AppendJSONString(b, strings.ToLower(m.Name))
 	}
 	if m.Kind != model.Undetermined {
 		b = append(b, `,"kind":`...)
-		b = appendString(b, string(m.Kind))
+		b = digest.AppendJSONString(b, string(m.Kind))
 	}
 	if !m.Timestamp.IsZero() {
 		b = append(b, `,"timestamp":`...)
@@ -77,7 +78,7 @@ func appendSpanJSON(b []byte, m *model.SpanModel) ([]byte, error) {
 			b = append(b, `{"timestamp":`...)
 			b = strconv.AppendInt(b, a.Timestamp.Round(time.Microsecond).UnixNano()/1e3, 10)
 			b = append(b, `,"value":`...)
-			b = appendString(b, a.Value)
+			b = digest.AppendJSONString(b, a.Value)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -90,9 +91,9 @@ func appendSpanJSON(b []byte, m *model.SpanModel) ([]byte, error) {
 				b = append(b, ',')
 			}
 			first = false
-			b = appendString(b, k)
+			b = digest.AppendJSONString(b, k)
 			b = append(b, ':')
-			b = appendString(b, v)
+			b = digest.AppendJSONString(b, v)
 		}
 		b = append(b, '}')
 	}
@@ -109,7 +110,7 @@ func appendEndpoint(b []byte, e *model.Endpoint) []byte {
 	}
 	if e.ServiceName != "" {
 		b = append(b, `"serviceName":`...)
-		b = appendString(b, strings.ToLower(e.ServiceName))
+		b = digest.AppendJSONString(b, strings.ToLower(e.ServiceName))
 	}
 	if len(e.IPv4) > 0 {
 		sep()
@@ -138,54 +139,4 @@ func appendHex16(b []byte, v uint64) []byte {
 		b = append(b, hexDigits[(v>>uint(shift))&15])
 	}
 	return b
-}
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
-// as encoding/json does.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' { // as encoding/json, for JavaScript
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&15])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
