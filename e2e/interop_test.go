@@ -71,7 +71,7 @@ func TestZipkinGoInterop(t *testing.T) {
 		req, _ := http.NewRequestWithContext(r.Context(), "GET", backend+"/inner", nil)
 		resp, err := ourClient.Do(req)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		io.Copy(w, resp.Body)

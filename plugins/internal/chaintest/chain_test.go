@@ -32,8 +32,6 @@ type chain struct {
 	url                       string          // front's URL
 	client                    *http.Client    // caller's traced client
 	leafSaw                   chan *span.Span // the span in leaf's handler
-	spans                     int64           // spans per request
-	layouts                   map[*tracer.Tracer][]*digest.Layout
 }
 
 // backend is the gRPC health service of back: Check calls leaf.
