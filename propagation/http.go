@@ -288,18 +288,19 @@ func (st *textMapState) add(k, v string) {
 }
 
 func extractTextMap(r opentracing.TextMapReader, lim Limits, decode bool) (*span.Context, Result, error) {
-	st := textMapState{lim: lim, decode: decode, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
-	switch c := r.(type) {
-	case opentracing.HTTPHeadersCarrier:
-		for k, vs := range c {
+	if h, ok := r.(opentracing.HTTPHeadersCarrier); ok {
+		// Ranging over the map directly keeps st off the heap.
+		st := textMapState{lim: lim, decode: decode, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
+		for k, vs := range h {
 			if len(vs) > 0 {
 				st.add(k, vs[0])
 			}
 		}
-	default:
-		if err := r.ForeachKey(func(k, v string) error { st.add(k, v); return nil }); err != nil {
-			return nil, Result{}, err
-		}
+		return st.result()
+	}
+	st := &textMapState{lim: lim, decode: decode, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
+	if err := r.ForeachKey(func(k, v string) error { st.add(k, v); return nil }); err != nil {
+		return nil, Result{}, err
 	}
 	return st.result()
 }
