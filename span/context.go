@@ -110,13 +110,19 @@ func (c *Context) ForeachBaggageItem(handler func(k, v string) bool) {
 //
 // In a B3 or W3C trace a child gets a random 64-bit hex id instead.
 func (c *Context) NextChildID() string {
+	var buf [64]byte
+	return string(c.AppendNextChildID(buf[:0]))
+}
+
+// AppendNextChildID appends the SpanId of this context's next child to
+// dst (see NextChildID).
+func (c *Context) AppendNextChildID(dst []byte) []byte {
 	if c.Format != FormatSOFA {
-		return NewHexID()
+		return appendHexID(dst)
 	}
-	n := c.children.Add(1)
-	var buf [24]byte
-	b := strconv.AppendUint(buf[:0], uint64(n), 10)
-	return c.SpanID + "." + string(b)
+	dst = append(dst, c.SpanID...)
+	dst = append(dst, '.')
+	return strconv.AppendUint(dst, uint64(c.children.Add(1)), 10)
 }
 
 // TooDeep reports whether a child of this context would exceed MaxDepth.
@@ -140,10 +146,13 @@ func ParentOf(spanID string) string {
 // NewHexID returns a random non-zero 64-bit id as 16 lowercase hex digits.
 func NewHexID() string {
 	var b [16]byte
+	return string(appendHexID(b[:0]))
+}
+
+func appendHexID(dst []byte) []byte {
 	v := rand.Uint64() | 1
-	for i := 15; i >= 0; i-- {
-		b[i] = "0123456789abcdef"[v&15]
-		v >>= 4
+	for shift := 60; shift >= 0; shift -= 4 {
+		dst = append(dst, "0123456789abcdef"[v>>uint(shift)&15])
 	}
-	return string(b[:])
+	return dst
 }

@@ -61,8 +61,19 @@ type Span struct {
 // own memory: the string lives as long as the span does. Spans are never
 // reused, so the string never changes.
 func (s *Span) NewTraceID(now time.Time) string {
-	b := AppendTraceID(s.idBuf[:0], now)
-	if &b[0] != &s.idBuf[0] { // longer than the buffer: append moved it
+	return s.own(AppendTraceID(s.idBuf[:0], now))
+}
+
+// NewChildID returns the SpanId of a new child of parent (see
+// Context.NextChildID), stored in the span's own memory like NewTraceID.
+func (s *Span) NewChildID(parent *Context) string {
+	return s.own(parent.AppendNextChildID(s.idBuf[:0]))
+}
+
+// own returns b, built on s.idBuf, as a string without copying it, unless
+// it outgrew the buffer.
+func (s *Span) own(b []byte) string {
+	if len(b) == 0 || &b[0] != &s.idBuf[0] {
 		return string(b)
 	}
 	return unsafe.String(&s.idBuf[0], len(b))

@@ -220,7 +220,7 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 		s.Ctx.Shared = true
 		s.Ctx.Format = parent.Format
 	default:
-		s.Ctx.Init(parent.TraceID, parent.NextChildID(), parent.SpanID, parent.Sampled())
+		s.Ctx.Init(parent.TraceID, s.NewChildID(parent), parent.SpanID, parent.Sampled())
 		s.Ctx.Format = parent.Format
 	}
 	if !bag.Empty() {
