@@ -66,6 +66,11 @@ func with(m map[string]string, size int, k, v string, max int) (map[string]strin
 
 func entrySize(k, v string) int { return escapedLen(k) + escapedLen(v) + 2 }
 
+// BizOnly returns the business baggage of b alone.
+func (b *Baggage) BizOnly() *Baggage {
+	return &Baggage{Biz: b.Biz, bizSize: b.bizSize}
+}
+
 // Merge returns b with the items of o added (o wins on clashes) and how
 // many items of o were refused because a map would exceed max bytes.
 func (b *Baggage) Merge(o *Baggage, max int) (*Baggage, int) {

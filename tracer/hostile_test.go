@@ -199,3 +199,22 @@ func TestMaxCarrierSizeIsConfigurable(t *testing.T) {
 		t.Fatalf("a 160-byte sftc_head over a 100-byte limit: %v", err)
 	}
 }
+
+// TestDepthGuardKeepsBizBaggageWithinItsLimit: the new root keeps the
+// business baggage (not the system baggage), and the size limit still
+// counts what it kept.
+func TestDepthGuardKeepsBizBaggageWithinItsLimit(t *testing.T) {
+	tr := newTracer(t, tracer.WithBaggageMaxLength(16))
+	almost := "0" + strings.Repeat(".1", 99) // the parent gets 100 levels: its child is one too many
+	parent := tr.StartSpan("p", opentracing.ChildOf(span.NewContext("0a0fe9271567477985327100211176", almost, "", true))).(*span.Span)
+	parent.SetBaggageItem("k", "0123456789") // 13 of 16 bytes
+	parent.SetSysBaggageItem("zone", "gz")
+	child := tr.StartSpan("c", opentracing.ChildOf(parent.Context())).(*span.Span)
+	if child.Ctx.SpanID != "0" || child.BaggageItem("k") != "0123456789" || child.Ctx.SysBaggageItem("zone") != "" {
+		t.Fatalf("new root %s with baggage %v / %v", child.Ctx.SpanID, child.Ctx.Baggage().Biz, child.Ctx.Baggage().Sys)
+	}
+	child.SetBaggageItem("x", "yy") // 5 more bytes: over 16
+	if child.BaggageItem("x") != "" {
+		t.Fatal("the size of the kept baggage was forgotten")
+	}
+}

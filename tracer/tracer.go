@@ -214,7 +214,7 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 		traceID := s.NewTraceID(start)
 		s.Ctx.Init(traceID, "0", "", t.cfg.sampler.Sample(traceID, op))
 		t.self.Limited("depth", time.Second, reporter.LevelError, "OpenTracing Span layer exceed max layer limit %d: trace %s span %s starts new trace %s", span.MaxDepth, parent.TraceID, parent.SpanID, traceID)
-		bag = &span.Baggage{Biz: bag.Biz}
+		bag = bag.BizOnly()
 	case o.Tags[span.TagShared] == true:
 		s.Ctx.Init(parent.TraceID, parent.SpanID, parent.ParentID, parent.Sampled())
 		s.Ctx.Shared = true
