@@ -33,6 +33,7 @@ type CorruptError struct {
 	Reason string // short counter key, e.g. "trace_id: empty id"
 }
 
+// Error implements error.
 func (e *CorruptError) Error() string { return "span context corrupted: " + e.Reason }
 
 // Is makes errors.Is(err, opentracing.ErrSpanContextCorrupted) true.

@@ -179,6 +179,7 @@ func (s Stats) Dropped() int64 {
 	return s.DroppedQueueFull + s.DroppedAfterClose + s.DroppedBacklog + s.Rejected + s.DroppedAtClose
 }
 
+// String formats the counters on one line for tracer-self.log.
 func (s Stats) String() string {
 	return fmt.Sprintf("reported=%d unsampled=%d sent=%d dropped=%d (queue_full=%d backlog=%d rejected=%d at_close=%d after_close=%d) requests=%d send_errors=%d",
 		s.Reported, s.Unsampled, s.Sent, s.Dropped(), s.DroppedQueueFull, s.DroppedBacklog, s.Rejected, s.DroppedAtClose, s.DroppedAfterClose, s.Requests, s.SendErrors)
