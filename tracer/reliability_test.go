@@ -282,3 +282,49 @@ func TestHeapIsBoundedByTheQueue(t *testing.T) {
 		t.Fatalf("written %d + dropped %d != %d", r.Written, r.Dropped, spans)
 	}
 }
+
+// TestReadOnlyLogDir lays a read-only bind mount over the log directory
+// while the tracer runs (root cannot be stopped by file modes): files that
+// must be opened now fail, the lost lines are counted, and writing resumes
+// once the directory is writable again.
+func TestReadOnlyLogDir(t *testing.T) {
+	dir := t.TempDir()
+	tr, err := tracer.New(tracer.WithAppName("ro"), tracer.WithLogDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if out, err := exec.Command("mount", "--bind", "-o", "ro", dir, dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot make a read-only bind mount here (needs root and mount): %v %s", err, out)
+	}
+	mounted := true
+	defer func() {
+		if mounted {
+			exec.Command("umount", dir).Run()
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for tr.Stats().Reporter.LinesLost == 0 && time.Now().Before(deadline) {
+		tr.StartSpan("while-read-only").Finish() // biz-digest.log is not open yet
+		time.Sleep(10 * time.Millisecond)
+	}
+	if tr.Stats().Reporter.LinesLost == 0 || tr.Stats().Reporter.WriteErrors == 0 {
+		t.Fatalf("writes to a read-only directory not counted: %+v", tr.Stats().Reporter)
+	}
+	if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+		t.Fatalf("umount: %v %s", err, out)
+	}
+	mounted = false
+	before := tr.Stats().Reporter.Written
+	for tr.Stats().Reporter.Written == before && time.Now().Before(deadline) {
+		tr.StartSpan("writable-again").Finish()
+		time.Sleep(20 * time.Millisecond)
+	}
+	tr.Close()
+	if !strings.Contains(readFile(t, filepath.Join(dir, "biz-digest.log")), "writable-again") {
+		t.Fatal("writing did not resume")
+	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, "tracer-self.log")), "read-only file system") {
+		t.Fatal("tracer-self.log does not report the failure")
+	}
+}
