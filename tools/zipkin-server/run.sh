@@ -30,7 +30,7 @@ zport="${SOFA_ZS_ZIPKIN_PORT:-19411}"
 qport="${SOFA_ZS_QUERY_PORT:-16696}"
 gport="${SOFA_ZS_QUERY_GRPC_PORT:-16695}"
 state="${SOFA_ZS_STATE_DIR:-${TMPDIR:-/tmp}/sofatracer-zipkin-server}"
-cache="${SOFA_ZS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sofatracer-go}"
+cache="${SOFA_ZS_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/sofatracer-go}"
 pidfile="$state/jaeger.pid"
 logfile="$state/jaeger.log"
 
