@@ -298,7 +298,6 @@ func (l *Layout) index() {
 	l.used = map[string]bool{
 		span.TagComponent: true, span.TagSpanKind: true, span.TagResultCode: true,
 		span.TagThreadName: true, span.TagError: true, span.TagErrorMessage: true,
-		span.TagShared: true,
 	}
 	for _, f := range l.Fields {
 		for _, t := range f.Tags {

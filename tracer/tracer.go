@@ -171,9 +171,7 @@ func (t *Tracer) start(operationName string, o *opentracing.StartSpanOptions) *s
 	s := span.New(t, operationName, start)
 	t.initContext(s, o, operationName, start)
 	for k, v := range o.Tags {
-		if k != span.TagShared {
-			s.SetTag(k, v)
-		}
+		s.SetTag(k, v)
 	}
 	return s
 }
@@ -183,18 +181,22 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 	// reference; the others only contribute baggage.
 	var parent *span.Context
 	var others []*span.Context
-	parentIsChild := false
+	parentIsChild, shared := false, false
 	for _, ref := range o.References {
 		pc, ok := ref.ReferencedContext.(*span.Context)
+		sh, isShared := ref.ReferencedContext.(span.Shared)
+		if isShared {
+			pc, ok = sh.Context, true
+		}
 		if !ok || pc == nil {
 			continue
 		}
 		switch {
 		case parent == nil:
-			parent, parentIsChild = pc, ref.Type == opentracing.ChildOfRef
+			parent, parentIsChild, shared = pc, ref.Type == opentracing.ChildOfRef, isShared
 		case ref.Type == opentracing.ChildOfRef && !parentIsChild:
 			others = append(others, parent)
-			parent, parentIsChild = pc, true
+			parent, parentIsChild, shared = pc, true, isShared
 		default:
 			others = append(others, pc)
 		}
@@ -215,7 +217,7 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 		s.Ctx.Init(traceID, "0", "", t.cfg.sampler.Sample(traceID, op))
 		t.self.Limited("depth", time.Second, reporter.LevelError, "OpenTracing Span layer exceed max layer limit %d: trace %s span %s starts new trace %s", span.MaxDepth, parent.TraceID, parent.SpanID, traceID)
 		bag = bag.BizOnly()
-	case o.Tags[span.TagShared] == true:
+	case shared:
 		s.Ctx.Init(parent.TraceID, parent.SpanID, parent.ParentID, parent.Sampled())
 		s.Ctx.Shared = true
 		s.Ctx.Format = parent.Format
