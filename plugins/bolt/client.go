@@ -66,7 +66,7 @@ func newClient(conn net.Conn, o *options) *Client {
 		conn:    conn,
 		opts:    o,
 		w:       newFrameWriter(conn, o.writeBuf),
-		peer:    Peer{LocalAddr: conn.LocalAddr(), RemoteAddr: conn.RemoteAddr()},
+		peer:    newPeer(conn),
 		pending: make(map[uint32]*call),
 		done:    make(chan struct{}),
 	}

@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"net"
+	"strconv"
 )
 
 // Invoker performs a call: on the client it sends the request and waits for
@@ -42,6 +43,25 @@ type Peer struct {
 	LocalAddr net.Addr
 	// RemoteAddr is the other side's address (ip:port).
 	RemoteAddr net.Addr
+	// Local and Remote are the addresses as "ip:port" text, made once per
+	// connection.
+	Local, Remote string
+}
+
+// addrText is a TCP address as ip:port.
+func addrText(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	if t, ok := a.(*net.TCPAddr); ok {
+		return net.JoinHostPort(t.IP.String(), strconv.Itoa(t.Port))
+	}
+	return a.String()
+}
+
+func newPeer(conn net.Conn) Peer {
+	l, r := conn.LocalAddr(), conn.RemoteAddr()
+	return Peer{LocalAddr: l, RemoteAddr: r, Local: addrText(l), Remote: addrText(r)}
 }
 
 type peerKey struct{}

@@ -33,7 +33,7 @@ func newServerConn(s *Server, conn net.Conn) *serverConn {
 		s:    s,
 		conn: conn,
 		w:    newFrameWriter(conn, s.opts.writeBuf),
-		peer: Peer{LocalAddr: conn.LocalAddr(), RemoteAddr: conn.RemoteAddr()},
+		peer: newPeer(conn),
 	}
 	sc.ctx, sc.cancel = context.WithCancel(withPeer(context.Background(), &sc.peer))
 	return sc

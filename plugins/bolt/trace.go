@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strconv"
 
 	"github.com/opentracing/opentracing-go"
 
@@ -71,8 +70,8 @@ func (c *traceConfig) client(ctx context.Context, req *Request, invoke Invoker) 
 	sp.SetTag(span.TagInvokeType, invokeType)
 	sp.SetTag(span.TagRouterRecord, "DIRECT")
 	if p, ok := PeerFromContext(ctx); ok {
-		sp.SetTag(span.TagRemoteIP, addrText(p.RemoteAddr))
-		if ip, port, err := net.SplitHostPort(addrText(p.LocalAddr)); err == nil {
+		sp.SetTag(span.TagRemoteIP, p.Remote)
+		if ip, port, err := net.SplitHostPort(p.Local); err == nil {
 			sp.SetTag(span.TagLocalIP, ip)
 			sp.SetTag(span.TagLocalPort, port)
 		}
@@ -127,7 +126,7 @@ func (c *traceConfig) server(ctx context.Context, req *Request, next Invoker) (*
 	sp := c.tr.StartSpan(operation(req), opts...)
 	setTags(sp, span.KindServer, req, "bolt-server")
 	if p, ok := PeerFromContext(ctx); ok {
-		sp.SetTag(span.TagRemoteIP, addrText(p.RemoteAddr))
+		sp.SetTag(span.TagRemoteIP, p.Remote)
 	}
 	for _, k := range []string{propagation.RPCCallerApp, "app"} {
 		if app := req.Header.Get(k); app != "" {
@@ -220,16 +219,6 @@ func statusResult(s Status, err error) string {
 		return ResultRouting
 	}
 	return ResultRPCError
-}
-
-func addrText(a net.Addr) string {
-	if a == nil {
-		return ""
-	}
-	if t, ok := a.(*net.TCPAddr); ok {
-		return net.JoinHostPort(t.IP.String(), strconv.Itoa(t.Port))
-	}
-	return a.String()
 }
 
 // headerCarrier adapts a Header to OpenTracing's TextMap interfaces.
