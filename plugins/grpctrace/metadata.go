@@ -64,8 +64,30 @@ func (r mdReader) ForeachKey(handler func(k, v string) error) error {
 	return nil
 }
 
-func (r mdReader) get(k string) string {
-	if vs := r[k]; len(vs) > 0 {
+// tripleReader is an opentracing.TextMapReader over just the Triple keys
+// of the incoming metadata, so that the server does not copy all of it.
+type tripleReader struct{ ctx context.Context }
+
+var tripleReadKeys = []string{
+	propagation.TriSOFATraceID, propagation.TriSOFARpcID, propagation.TriTraceID, propagation.TriSpanID,
+	propagation.TriBizBaggage, propagation.TriSysBaggage, propagation.TriSampled,
+}
+
+// ForeachKey implements opentracing.TextMapReader.
+func (r tripleReader) ForeachKey(handler func(k, v string) error) error {
+	for _, k := range tripleReadKeys {
+		for _, v := range metadata.ValueFromIncomingContext(r.ctx, k) {
+			if err := handler(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// incoming returns the first value of key k in the incoming metadata.
+func incoming(ctx context.Context, k string) string {
+	if vs := metadata.ValueFromIncomingContext(ctx, k); len(vs) > 0 {
 		return vs[0]
 	}
 	return ""

@@ -89,11 +89,10 @@ func StreamServerInterceptor(tr opentracing.Tracer, opts ...Option) grpc.StreamS
 // startServer joins the caller's trace from the incoming metadata and
 // starts a server span sharing the caller's SpanId, or a new trace.
 func startServer(ctx context.Context, tr opentracing.Tracer, o *options, method, invokeType string) (opentracing.Span, context.Context) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	r := mdReader(md)
-	sc, err := tr.Extract(propagation.Triple, r)
+	sc, err := tr.Extract(propagation.Triple, tripleReader{ctx})
 	if errors.Is(err, opentracing.ErrUnsupportedFormat) || errors.Is(err, opentracing.ErrSpanContextNotFound) {
-		sc, err = tr.Extract(opentracing.HTTPHeaders, r) // a caller with another tracer
+		md, _ := metadata.FromIncomingContext(ctx) // a copy of all of it: only on this path
+		sc, err = tr.Extract(opentracing.HTTPHeaders, mdReader(md))
 	}
 	var sp opentracing.Span
 	if err == nil && sc != nil {
@@ -102,7 +101,7 @@ func startServer(ctx context.Context, tr opentracing.Tracer, o *options, method,
 		sp = tr.StartSpan(o.operation(method))
 	}
 	service, name := splitMethod(method)
-	if t := r.get(propagation.TriInvokeType); t != "" && len(t) <= 32 {
+	if t := incoming(ctx, propagation.TriInvokeType); t != "" && len(t) <= 32 {
 		invokeType = t
 	}
 	tags := []span.Tag{
@@ -114,7 +113,7 @@ func startServer(ctx context.Context, tr opentracing.Tracer, o *options, method,
 		{Key: span.TagInvokeType, Value: invokeType},
 		{Key: span.TagThreadName, Value: "grpc-server"},
 	}
-	if app := r.get(propagation.TriCurrentApp); app != "" {
+	if app := incoming(ctx, propagation.TriCurrentApp); app != "" {
 		if len(app) > maxAppLen {
 			app = app[:maxAppLen]
 		}
