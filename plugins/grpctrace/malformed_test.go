@@ -81,7 +81,7 @@ func TestRawBaggageIsEscaped(t *testing.T) {
 	grpctrace.UnaryServerInterceptor(tr)(metadata.NewIncomingContext(context.Background(), md), nil,
 		&grpc.UnaryServerInfo{FullMethod: "/s.S/M"}, func(ctx context.Context, req any) (any, error) { return nil, nil })
 	tr.Close()
-	expect(t, "server", one(t, "server", logtest.Digest(t, tr, digest.RPCServer)),
+	logtest.Expect(t, "server", logtest.One(t, "server", logtest.Digest(t, tr, digest.RPCServer)),
 		map[string]string{"tracerId": goodTrace, "spanId": "0.2", "baggage": "k=v\r\n\"}&", "service": "s.S", "method": "M"})
 }
 
@@ -115,6 +115,6 @@ func TestHandlerPanic(t *testing.T) {
 	})
 	tr.Close()
 	lines := logtest.Digest(t, tr, digest.RPCServer)
-	expect(t, "unary", lineFor(t, lines, "Unary"), map[string]string{"result.code": "02", "error": "Internal: panic: boom"})
-	expect(t, "stream", lineFor(t, lines, "Stream"), map[string]string{"result.code": "02", "error": "Internal: panic: bang"})
+	logtest.Expect(t, "unary", lineFor(t, lines, "Unary"), map[string]string{"result.code": "02", "error": "Internal: panic: boom"})
+	logtest.Expect(t, "stream", lineFor(t, lines, "Stream"), map[string]string{"result.code": "02", "error": "Internal: panic: bang"})
 }

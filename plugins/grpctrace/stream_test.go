@@ -25,7 +25,7 @@ func lineFor(t *testing.T, lines []logtest.Line, method string) logtest.Line {
 			found = append(found, l)
 		}
 	}
-	return one(t, method, found)
+	return logtest.One(t, method, found)
 }
 
 func finishedBy(t *testing.T, tr *tracer.Tracer, n int64) {
@@ -112,9 +112,9 @@ func TestStreams(t *testing.T) {
 		{"FullDuplexCall", "2", "2", "10", "10", "2", "2", "10"},
 	} {
 		cline, sline := lineFor(t, cl, c.method), lineFor(t, sl, c.method)
-		expect(t, "client "+c.method, cline, map[string]string{"result.code": "00", "invoke.type": "stream", "spanId": "0",
+		logtest.Expect(t, "client "+c.method, cline, map[string]string{"result.code": "00", "invoke.type": "stream", "spanId": "0",
 			"rpc.messages.sent": c.sent, "rpc.messages.received": c.recv, "req.size": c.req, "resp.size": c.resp})
-		expect(t, "server "+c.method, sline, map[string]string{"result.code": "00", "tracerId": cline.S("tracerId"), "spanId": "0",
+		logtest.Expect(t, "server "+c.method, sline, map[string]string{"result.code": "00", "tracerId": cline.S("tracerId"), "spanId": "0",
 			"rpc.messages.sent": c.srvSent, "rpc.messages.received": c.srvRecv, "req.size": c.srvRq, "remote.app": "caller"})
 	}
 }
@@ -161,9 +161,9 @@ func TestStreamEndings(t *testing.T) {
 	for _, file := range []*digest.Layout{digest.RPCClient, digest.RPCServer} {
 		lines := logtest.Digest(t, tr, file)
 		out := lineFor(t, lines, "StreamingOutputCall")
-		expect(t, file.Name, out, map[string]string{"result.code": "02"})
+		logtest.Expect(t, file.Name, out, map[string]string{"result.code": "02"})
 		if file == digest.RPCClient {
-			expect(t, file.Name, out, map[string]string{"error": "Canceled: context canceled", "rpc.messages.received": "1"})
+			logtest.Expect(t, file.Name, out, map[string]string{"error": "Canceled: context canceled", "rpc.messages.received": "1"})
 		}
 		codes := map[string]int{}
 		for _, l := range lines {

@@ -18,23 +18,6 @@ import (
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
-func expect(t *testing.T, what string, l logtest.Line, want map[string]string) {
-	t.Helper()
-	for k, v := range want {
-		if got := l.S(k); got != v {
-			t.Errorf("%s: %s = %q, want %q (line %v)", what, k, got, v, l)
-		}
-	}
-}
-
-func one(t *testing.T, what string, lines []logtest.Line) logtest.Line {
-	t.Helper()
-	if len(lines) != 1 {
-		t.Fatalf("%s: %d lines, want 1: %v", what, len(lines), lines)
-	}
-	return lines[0]
-}
-
 // Client and server log the same SpanId (SOFARPC's shared span) in the
 // SOFARPC layout, with service, method, remote app and address, sizes and
 // result code; the handler's children continue from the shared id.
@@ -59,16 +42,16 @@ func TestUnaryClientAndServerShareSpanID(t *testing.T) {
 	cliTr.Close()
 	srvTr.Close()
 
-	c := one(t, "client", logtest.Digest(t, cliTr, digest.RPCClient))
-	s := one(t, "server", logtest.Digest(t, srvTr, digest.RPCServer))
+	c := logtest.One(t, "client", logtest.Digest(t, cliTr, digest.RPCClient))
+	s := logtest.One(t, "server", logtest.Digest(t, srvTr, digest.RPCServer))
 	trace := parent.Context().(*span.Context).TraceID
 	common := map[string]string{"tracerId": trace, "spanId": "0.1", "protocol": "grpc", "service": "grpc.testing.TestService",
 		"method": "UnaryCall", "result.code": "00", "req.size": "11", "resp.size": "104", "baggage": ""}
-	expect(t, "client", c, common)
-	expect(t, "server", s, common)
-	expect(t, "client", c, map[string]string{"span.kind": "client", "local.app": "caller", "remote.ip": addr, "invoke.type": "sync",
+	logtest.Expect(t, "client", c, common)
+	logtest.Expect(t, "server", s, common)
+	logtest.Expect(t, "client", c, map[string]string{"span.kind": "client", "local.app": "caller", "remote.ip": addr, "invoke.type": "sync",
 		"current.thread.name": "grpc-client", "local.client.ip": "127.0.0.1"})
-	expect(t, "server", s, map[string]string{"span.kind": "server", "local.app": "callee", "remote.app": "caller",
+	logtest.Expect(t, "server", s, map[string]string{"span.kind": "server", "local.app": "callee", "remote.app": "caller",
 		"remote.ip": "127.0.0.1:" + c.S("local.client.port"), "current.thread.name": "grpc-server"})
 	key := map[string]string{"service": "grpc.testing.TestService", "method": "UnaryCall", "success": "Y"}
 	if n := logtest.Count(logtest.Stat(t, srvTr, digest.RPCServer), key); n != 1 {
@@ -152,8 +135,8 @@ func TestUnaryUnavailable(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	tr.Close()
-	l := one(t, "client", logtest.Digest(t, tr, digest.RPCClient))
-	expect(t, "client", l, map[string]string{"result.code": "02", "remote.ip": addr})
+	l := logtest.One(t, "client", logtest.Digest(t, tr, digest.RPCClient))
+	logtest.Expect(t, "client", l, map[string]string{"result.code": "02", "remote.ip": addr})
 	if !strings.HasPrefix(l.S("error"), "Unavailable: ") {
 		t.Errorf("error %q", l.S("error"))
 	}
@@ -178,7 +161,7 @@ func TestBaggageNonASCII(t *testing.T) {
 	logtest.WaitFinished(t, tr, 2)
 	tr.Close()
 	want := "user=" + strings.NewReplacer("%", "%25", "&", "%26", "=", "%3D").Replace(odd) + "&"
-	expect(t, "server", one(t, "server", logtest.Digest(t, tr, digest.RPCServer)), map[string]string{"baggage": want})
+	logtest.Expect(t, "server", logtest.One(t, "server", logtest.Digest(t, tr, digest.RPCServer)), map[string]string{"baggage": want})
 }
 
 // A proxy that forwards its incoming metadata as outgoing must not make

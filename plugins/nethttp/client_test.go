@@ -29,11 +29,11 @@ func TestClientIsChildOfContextSpan(t *testing.T) {
 	parent.Finish()
 	logtest.WaitFinished(t, tr, 3)
 	tr.Close()
-	c := one(t, "client", logtest.Digest(t, tr, digest.HTTPClient))
-	s := one(t, "server", logtest.Digest(t, tr, digest.HTTPServer))
+	c := logtest.One(t, "client", logtest.Digest(t, tr, digest.HTTPClient))
+	s := logtest.One(t, "server", logtest.Digest(t, tr, digest.HTTPServer))
 	trace := parent.Context().(*span.Context).TraceID
-	expect(t, "client", c, map[string]string{"traceId": trace, "spanId": "0.1"})
-	expect(t, "server", s, map[string]string{"traceId": trace, "spanId": "0.1.1"})
+	logtest.Expect(t, "client", c, map[string]string{"traceId": trace, "spanId": "0.1"})
+	logtest.Expect(t, "server", s, map[string]string{"traceId": trace, "spanId": "0.1.1"})
 }
 
 // The client span ends when the body is closed or read to its end, and
@@ -73,7 +73,7 @@ func TestClientSpanEndsWithBody(t *testing.T) {
 		if strings.HasSuffix(l.S("request.url"), "/partial") {
 			want = "10"
 		}
-		expect(t, "client", l, map[string]string{"resp.size.bytes": want, "result.code": "200"})
+		logtest.Expect(t, "client", l, map[string]string{"resp.size.bytes": want, "result.code": "200"})
 	}
 }
 
@@ -87,8 +87,8 @@ func TestChunkedRequestSize(t *testing.T) {
 	get(t, newClient(t, tr), req)
 	logtest.WaitFinished(t, tr, 2)
 	tr.Close()
-	expect(t, "client", one(t, "client", logtest.Digest(t, tr, digest.HTTPClient)), map[string]string{"req.size.bytes": "10"})
-	expect(t, "server", one(t, "server", logtest.Digest(t, tr, digest.HTTPServer)), map[string]string{"req.size.bytes": "10"})
+	logtest.Expect(t, "client", logtest.One(t, "client", logtest.Digest(t, tr, digest.HTTPClient)), map[string]string{"req.size.bytes": "10"})
+	logtest.Expect(t, "server", logtest.One(t, "server", logtest.Digest(t, tr, digest.HTTPServer)), map[string]string{"req.size.bytes": "10"})
 }
 
 // A timed-out request has result code -1 and a "timeout: " error.
@@ -109,8 +109,8 @@ func TestClientTimeout(t *testing.T) {
 	srv.Close() // waits for the handler
 	logtest.WaitFinished(t, tr, 2)
 	tr.Close()
-	l := one(t, "client", logtest.Digest(t, tr, digest.HTTPClient))
-	expect(t, "client", l, map[string]string{"result.code": "-1", "resp.size.bytes": "0"})
+	l := logtest.One(t, "client", logtest.Digest(t, tr, digest.HTTPClient))
+	logtest.Expect(t, "client", l, map[string]string{"result.code": "-1", "resp.size.bytes": "0"})
 	if !strings.HasPrefix(l.S("error"), "timeout: ") {
 		t.Errorf("error %q", l.S("error"))
 	}
@@ -132,8 +132,8 @@ func TestClientConnectionRefused(t *testing.T) {
 		t.Fatal("connected to a closed port")
 	}
 	tr.Close()
-	l := one(t, "client", logtest.Digest(t, tr, digest.HTTPClient))
-	expect(t, "client", l, map[string]string{"result.code": "-1", "request.url": "http://" + addr + "/x"})
+	l := logtest.One(t, "client", logtest.Digest(t, tr, digest.HTTPClient))
+	logtest.Expect(t, "client", l, map[string]string{"result.code": "-1", "request.url": "http://" + addr + "/x"})
 	if !strings.Contains(l.S("error"), "connection refused") {
 		t.Errorf("error %q", l.S("error"))
 	}

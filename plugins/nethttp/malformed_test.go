@@ -82,7 +82,7 @@ func TestHugeBaggageIsRefused(t *testing.T) {
 		t.Errorf("refused %v", tr.Stats().Refused)
 	}
 	tr.Close()
-	expect(t, "server", one(t, "server", logtest.Digest(t, tr, digest.HTTPServer)),
+	logtest.Expect(t, "server", logtest.One(t, "server", logtest.Digest(t, tr, digest.HTTPServer)),
 		map[string]string{"traceId": good, "spanId": "0.1", "biz.baggage": ""})
 }
 
@@ -119,5 +119,5 @@ func TestRawCRLFHeaders(t *testing.T) {
 			t.Errorf("line %d joined a bad trace: %v", i, l)
 		}
 	}
-	expect(t, "baggage", lines[2], map[string]string{"traceId": good, "spanId": "0.1", "biz.baggage": "k=v\r\n{\"x\":1}&"})
+	logtest.Expect(t, "baggage", lines[2], map[string]string{"traceId": good, "spanId": "0.1", "biz.baggage": "k=v\r\n{\"x\":1}&"})
 }

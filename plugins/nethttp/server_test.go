@@ -16,24 +16,6 @@ import (
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
-// expect fails the test for every field of l that differs from want.
-func expect(t *testing.T, what string, l logtest.Line, want map[string]string) {
-	t.Helper()
-	for k, v := range want {
-		if got := l.S(k); got != v {
-			t.Errorf("%s: %s = %q, want %q (line %v)", what, k, got, v, l)
-		}
-	}
-}
-
-func one(t *testing.T, what string, lines []logtest.Line) logtest.Line {
-	t.Helper()
-	if len(lines) != 1 {
-		t.Fatalf("%s: %d lines, want 1: %v", what, len(lines), lines)
-	}
-	return lines[0]
-}
-
 // A request through the traced transport to the traced server writes a
 // client line "0" and a server line "0.1" of one trace, in the HttpClient
 // and Spring MVC layouts, and one stat row each.
@@ -61,11 +43,11 @@ func TestClientAndServerLines(t *testing.T) {
 	tr.Close()
 
 	url := srv.URL + "/orders/1"
-	c := one(t, "client", logtest.Digest(t, tr, digest.HTTPClient))
-	s := one(t, "server", logtest.Digest(t, tr, digest.HTTPServer))
-	expect(t, "client", c, map[string]string{"local.app": "web", "spanId": "0", "span.kind": "client", "result.code": "200",
+	c := logtest.One(t, "client", logtest.Digest(t, tr, digest.HTTPClient))
+	s := logtest.One(t, "server", logtest.Digest(t, tr, digest.HTTPServer))
+	logtest.Expect(t, "client", c, map[string]string{"local.app": "web", "spanId": "0", "span.kind": "client", "result.code": "200",
 		"current.thread.name": "http-client", "request.url": url, "method": "POST", "req.size.bytes": "10", "resp.size.bytes": "5", "error": ""})
-	expect(t, "server", s, map[string]string{"local.app": "web", "traceId": c.S("traceId"), "spanId": "0.1", "span.kind": "server",
+	logtest.Expect(t, "server", s, map[string]string{"local.app": "web", "traceId": c.S("traceId"), "spanId": "0.1", "span.kind": "server",
 		"result.code": "200", "current.thread.name": "http-server", "request.url": url, "method": "POST",
 		"req.size.bytes": "10", "resp.size.bytes": "5", "error": "", "biz.baggage": ""})
 	key := map[string]string{"request.url": url, "method": "POST", "success": "Y"}
@@ -89,7 +71,7 @@ func TestQueryStringOptionAndOperationName(t *testing.T) {
 	}
 	logtest.WaitFinished(t, tr, 1)
 	tr.Close()
-	expect(t, "server", one(t, "server", logtest.Digest(t, tr, digest.HTTPServer)),
+	logtest.Expect(t, "server", logtest.One(t, "server", logtest.Digest(t, tr, digest.HTTPServer)),
 		map[string]string{"request.url": srv.URL + "/a?b=c", "spanId": "0"})
 }
 
@@ -104,7 +86,7 @@ func TestFilterSkipsRequests(t *testing.T) {
 	get(t, &http.Client{}, mustReq(t, "GET", srv.URL+"/work", nil))
 	logtest.WaitFinished(t, tr, 1)
 	tr.Close()
-	expect(t, "server", one(t, "server", logtest.Digest(t, tr, digest.HTTPServer)),
+	logtest.Expect(t, "server", logtest.One(t, "server", logtest.Digest(t, tr, digest.HTTPServer)),
 		map[string]string{"request.url": srv.URL + "/work"})
 }
 
@@ -135,9 +117,9 @@ func TestHandlerPanic(t *testing.T) {
 	}
 	for _, l := range lines {
 		if strings.HasSuffix(l.S("request.url"), "/panic") {
-			expect(t, "panic", l, map[string]string{"result.code": "500", "error": "panic: boom"})
+			logtest.Expect(t, "panic", l, map[string]string{"result.code": "500", "error": "panic: boom"})
 		} else {
-			expect(t, "after", l, map[string]string{"result.code": "200", "error": ""})
+			logtest.Expect(t, "after", l, map[string]string{"result.code": "200", "error": ""})
 		}
 	}
 	if n := logtest.Count(logtest.Stat(t, tr, digest.HTTPServer), map[string]string{"success": "N"}); n != 1 {
@@ -146,7 +128,7 @@ func TestHandlerPanic(t *testing.T) {
 	// The client got no response: result code -1.
 	for _, l := range logtest.Digest(t, tr, digest.HTTPClient) {
 		if strings.HasSuffix(l.S("request.url"), "/panic") {
-			expect(t, "client", l, map[string]string{"result.code": "-1"})
+			logtest.Expect(t, "client", l, map[string]string{"result.code": "-1"})
 			if l.S("error") == "" {
 				t.Error("client line without error")
 			}
@@ -166,8 +148,8 @@ func TestServerError5xx(t *testing.T) {
 	logtest.WaitFinished(t, tr, 2)
 	tr.Close()
 	want := map[string]string{"result.code": "503", "error": "HTTP 503 Service Unavailable"}
-	expect(t, "server", one(t, "server", logtest.Digest(t, tr, digest.HTTPServer)), want)
-	expect(t, "client", one(t, "client", logtest.Digest(t, tr, digest.HTTPClient)), want)
+	logtest.Expect(t, "server", logtest.One(t, "server", logtest.Digest(t, tr, digest.HTTPServer)), want)
+	logtest.Expect(t, "client", logtest.One(t, "client", logtest.Digest(t, tr, digest.HTTPClient)), want)
 }
 
 // The wrapped writer has exactly the optional interfaces of the writer it
@@ -226,7 +208,7 @@ func TestResponseWriterInterfaces(t *testing.T) {
 	tr.Close()
 	for _, l := range logtest.Digest(t, tr, digest.HTTPServer) {
 		if !strings.HasSuffix(l.S("request.url"), "/hijack") {
-			expect(t, "server", l, map[string]string{"result.code": "200", "resp.size.bytes": "12"})
+			logtest.Expect(t, "server", l, map[string]string{"result.code": "200", "resp.size.bytes": "12"})
 		}
 	}
 }

@@ -130,3 +130,23 @@ rows:
 	}
 	return n
 }
+
+// Expect fails the test for every field of l that differs from want.
+func Expect(t testing.TB, what string, l Line, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got := l.S(k); got != v {
+			t.Errorf("%s: %s = %q, want %q (line %v)", what, k, got, v, l)
+		}
+	}
+}
+
+// One returns the only line of lines, failing the test when there is not
+// exactly one.
+func One(t testing.TB, what string, lines []Line) Line {
+	t.Helper()
+	if len(lines) != 1 {
+		t.Fatalf("%s: %d lines, want 1: %v", what, len(lines), lines)
+	}
+	return lines[0]
+}
