@@ -34,6 +34,11 @@ type Context struct {
 	// ids of a trace that arrived in B3 or W3C form and keeps travelling
 	// in it.
 	Format Format
+
+	// A Span's own state, kept here because it fits in the padding:
+	// guarded by the span's mutex.
+	done  bool  // Finish was called
+	ntags uint8 // inline tags in use
 }
 
 // Format is the id scheme a trace travels in.

@@ -2,7 +2,6 @@ package span
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -15,8 +14,6 @@ type Owner interface {
 	opentracing.Tracer
 	// Report receives the span once, when it finishes.
 	Report(s *Span)
-	// Limits returns the limits the span enforces.
-	Limits() *Limits
 	// Refuse counts an item the span refused to keep (what names it:
 	// "baggage", "tag", "log").
 	Refuse(what string)
@@ -40,28 +37,41 @@ type Tag struct {
 // Span is a SOFATracer span. It implements opentracing.Span and is safe for
 // concurrent use. After Finish the span is immutable: later calls that
 // would change it are ignored, and a second Finish is ignored.
+//
+// A Span is 256 bytes with up to three tags: it is held by every request in
+// flight, so its size is kept to one allocation size class.
 type Span struct {
+	// Ctx also holds the span's finished flag and tag count, in what
+	// would otherwise be its padding.
 	Ctx Context
 
-	owner     Owner
+	rec       *Recorder
 	mu        sync.Mutex
 	operation string
-	start     time.Time
-	duration  time.Duration
-	finished  atomic.Bool
-	tags      []Tag
-	logs      *[]opentracing.LogRecord // allocated on the first log
-	tagBuf    [4]Tag
-	// idBuf holds a root span's TraceId, so that the id costs no
-	// allocation of its own (NewTraceID).
+	startWall int64 // Unix nanoseconds
+	// mono is the monotonic start (nanoseconds since the recorder's
+	// origin) until Finish, then the duration.
+	mono   int64
+	more   *more // tags past the inline ones, logs; nil for most spans
+	tagBuf [inlineTags]Tag
+	// idBuf holds the span's own TraceId (root spans) or SpanId
+	// (children), so that the id costs no allocation of its own.
 	idBuf [32]byte
 }
 
-// NewTraceID returns a new TraceId made at time now, stored in the span's
-// own memory: the string lives as long as the span does. Spans are never
-// reused, so the string never changes.
-func (s *Span) NewTraceID(now time.Time) string {
-	return s.own(AppendTraceID(s.idBuf[:0], now))
+const inlineTags = 3
+
+// more holds what few spans need.
+type more struct {
+	tags []Tag // all the tags, once there are more than inlineTags
+	logs []opentracing.LogRecord
+}
+
+// NewTraceID returns a new TraceId made at wall time unixNano, stored in
+// the span's own memory: the string lives as long as the span does. Spans
+// are never reused, so the string never changes.
+func (s *Span) NewTraceID(unixNano int64) string {
+	return s.own(appendTraceIDMilli(s.idBuf[:0], unixNano/1e6))
 }
 
 // NewChildID returns the SpanId of a new child of parent (see
@@ -79,38 +89,42 @@ func (s *Span) own(b []byte) string {
 	return unsafe.String(&s.idBuf[0], len(b))
 }
 
-// New returns a started span owned by o. The caller fills the context's ids
-// before the span is shared.
-func New(o Owner, operation string, start time.Time) *Span {
-	s := &Span{owner: o, operation: operation, start: start}
-	s.tags = s.tagBuf[:0]
-	return s
-}
-
 // Context implements opentracing.Span; it returns *Context.
 func (s *Span) Context() opentracing.SpanContext { return &s.Ctx }
 
 // Tracer implements opentracing.Span.
-func (s *Span) Tracer() opentracing.Tracer { return s.owner }
+func (s *Span) Tracer() opentracing.Tracer { return s.rec.owner }
 
 // Finish implements opentracing.Span.
-func (s *Span) Finish() { s.FinishWithOptions(opentracing.FinishOptions{}) }
+func (s *Span) Finish() {
+	mono := s.rec.clock.mono()
+	s.mu.Lock()
+	if s.Ctx.done {
+		s.mu.Unlock()
+		return
+	}
+	s.mono = max(mono-s.mono, 0)
+	s.Ctx.done = true
+	s.mu.Unlock()
+	s.rec.owner.Report(s)
+}
 
 // FinishWithOptions implements opentracing.Span. Only the first call
 // counts.
 func (s *Span) FinishWithOptions(opts opentracing.FinishOptions) {
+	if opts.FinishTime.IsZero() && opts.LogRecords == nil && opts.BulkLogData == nil {
+		s.Finish()
+		return
+	}
 	s.mu.Lock()
-	if s.finished.Load() {
+	if s.Ctx.done {
 		s.mu.Unlock()
 		return
 	}
 	if opts.FinishTime.IsZero() {
-		s.duration = time.Since(s.start)
+		s.mono = max(s.rec.clock.mono()-s.mono, 0)
 	} else {
-		s.duration = opts.FinishTime.Sub(s.start)
-	}
-	if s.duration < 0 {
-		s.duration = 0
+		s.mono = max(opts.FinishTime.UnixNano()-s.startWall, 0)
 	}
 	for _, lr := range opts.LogRecords {
 		s.appendLog(lr)
@@ -118,15 +132,15 @@ func (s *Span) FinishWithOptions(opts opentracing.FinishOptions) {
 	for _, ld := range opts.BulkLogData {
 		s.appendLog(ld.ToLogRecord())
 	}
-	s.finished.Store(true)
+	s.Ctx.done = true
 	s.mu.Unlock()
-	s.owner.Report(s)
+	s.rec.owner.Report(s)
 }
 
 // SetOperationName implements opentracing.Span.
 func (s *Span) SetOperationName(name string) opentracing.Span {
 	s.mu.Lock()
-	if !s.finished.Load() {
+	if !s.Ctx.done {
 		s.operation = name
 	}
 	s.mu.Unlock()
@@ -148,38 +162,42 @@ func (s *Span) SetTag(key string, value any) opentracing.Span {
 }
 
 func (s *Span) setTagLocked(key string, value any) {
-	if s.finished.Load() {
+	if s.Ctx.done {
 		return
 	}
-	if str, ok := value.(string); ok {
-		if max := s.owner.Limits().MaxTagValueLen; max > 0 && len(str) > max {
-			value = str[:max] + "...(truncated)"
-			s.owner.Refuse("tag_value")
-		}
+	lim := &s.rec.limits
+	if str, ok := value.(string); ok && lim.MaxTagValueLen > 0 && len(str) > lim.MaxTagValueLen {
+		value = str[:lim.MaxTagValueLen] + "...(truncated)"
+		s.rec.owner.Refuse("tag_value")
 	}
-	for i := range s.tags {
-		if s.tags[i].Key == key {
-			s.tags[i].Value = value
+	tags := s.Tags()
+	for i := range tags {
+		if tags[i].Key == key {
+			tags[i].Value = value
 			return
 		}
 	}
-	if max := s.owner.Limits().MaxTags; max > 0 && len(s.tags) >= max {
-		s.owner.Refuse("tag")
+	if lim.MaxTags > 0 && len(tags) >= lim.MaxTags {
+		s.rec.owner.Refuse("tag")
 		return
 	}
-	if len(s.tags) == cap(s.tags) && cap(s.tags) == len(s.tagBuf) {
-		// Past the inline tags: plugin spans carry about 15, so grow once.
-		grown := make([]Tag, len(s.tags), 16)
-		copy(grown, s.tags)
-		s.tags = grown
+	if n := s.Ctx.ntags; n < inlineTags {
+		s.tagBuf[n] = Tag{key, value}
+		s.Ctx.ntags++
+		return
 	}
-	s.tags = append(s.tags, Tag{key, value})
+	if s.more == nil {
+		s.more = new(more)
+	}
+	if s.more.tags == nil {
+		// Past the inline tags: plugin spans carry about 15, so grow once.
+		s.more.tags = append(make([]Tag, 0, 16), s.tagBuf[:]...)
+		s.tagBuf = [inlineTags]Tag{}
+	}
+	s.more.tags = append(s.more.tags, Tag{key, value})
 }
 
 func (s *Span) setPriority(v any) {
-	if s.finished.Load() {
-		return
-	}
 	var p int64
 	switch n := v.(type) {
 	case int:
@@ -195,7 +213,11 @@ func (s *Span) setPriority(v any) {
 	default:
 		return
 	}
-	s.Ctx.sampled.Store(p > 0)
+	s.mu.Lock()
+	if !s.Ctx.done {
+		s.Ctx.sampled.Store(p > 0)
+	}
+	s.mu.Unlock()
 }
 
 // SetTags sets several tags under one lock; plugins use it on hot paths.
@@ -210,7 +232,7 @@ func (s *Span) SetTags(tags ...Tag) {
 // LogFields implements opentracing.Span.
 func (s *Span) LogFields(fields ...log.Field) {
 	s.mu.Lock()
-	s.appendLog(opentracing.LogRecord{Timestamp: time.Now(), Fields: fields})
+	s.appendLog(opentracing.LogRecord{Fields: fields})
 	s.mu.Unlock()
 }
 
@@ -224,20 +246,20 @@ func (s *Span) LogKV(alternatingKeyValues ...any) {
 }
 
 func (s *Span) appendLog(lr opentracing.LogRecord) {
-	if s.finished.Load() {
+	if s.Ctx.done {
 		return
 	}
-	if s.logs == nil {
-		s.logs = new([]opentracing.LogRecord)
+	if s.more == nil {
+		s.more = new(more)
 	}
-	if max := s.owner.Limits().MaxLogs; max > 0 && len(*s.logs) >= max {
-		s.owner.Refuse("log")
+	if max := s.rec.limits.MaxLogs; max > 0 && len(s.more.logs) >= max {
+		s.rec.owner.Refuse("log")
 		return
 	}
 	if lr.Timestamp.IsZero() {
-		lr.Timestamp = time.Now()
+		lr.Timestamp = s.rec.clock.wallTime()
 	}
-	*s.logs = append(*s.logs, lr)
+	s.more.logs = append(s.more.logs, lr)
 }
 
 // SetBaggageItem implements opentracing.Span: it sets a business baggage
@@ -264,10 +286,10 @@ func (s *Span) setBaggage(key, val string, sys bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.finished.Load() {
+	if s.Ctx.done {
 		return
 	}
-	max := s.owner.Limits().MaxBaggageSize
+	max := s.rec.limits.MaxBaggageSize
 	var nb *Baggage
 	if sys {
 		nb = s.Ctx.Baggage().WithSys(key, val, max)
@@ -275,7 +297,7 @@ func (s *Span) setBaggage(key, val string, sys bool) {
 		nb = s.Ctx.Baggage().WithBiz(key, val, max)
 	}
 	if nb == nil {
-		s.owner.Refuse("baggage")
+		s.rec.owner.Refuse("baggage")
 		return
 	}
 	s.Ctx.SetBaggage(nb)
@@ -306,26 +328,44 @@ func (s *Span) Log(ld opentracing.LogData) {
 func (s *Span) OperationName() string { return s.operation }
 
 // StartTime returns when the span started.
-func (s *Span) StartTime() time.Time { return s.start }
+func (s *Span) StartTime() time.Time { return time.Unix(0, s.startWall) }
+
+// StartUnixNano returns when the span started, in Unix nanoseconds.
+func (s *Span) StartUnixNano() int64 { return s.startWall }
 
 // Duration returns how long the span took; 0 before Finish.
-func (s *Span) Duration() time.Duration { return s.duration }
+func (s *Span) Duration() time.Duration {
+	if !s.Ctx.done {
+		return 0
+	}
+	return time.Duration(s.mono)
+}
 
 // EndTime returns when the span finished.
-func (s *Span) EndTime() time.Time { return s.start.Add(s.duration) }
+func (s *Span) EndTime() time.Time { return time.Unix(0, s.startWall+int64(s.Duration())) }
 
 // Finished reports whether Finish was called.
-func (s *Span) Finished() bool { return s.finished.Load() }
+func (s *Span) Finished() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Ctx.done
+}
 
 // Tags returns the span's tags in the order they were first set. The slice
 // must not be modified.
-func (s *Span) Tags() []Tag { return s.tags }
+func (s *Span) Tags() []Tag {
+	if s.more != nil && s.more.tags != nil {
+		return s.more.tags
+	}
+	return s.tagBuf[:s.Ctx.ntags]
+}
 
 // Tag returns the value of tag key, or nil.
 func (s *Span) Tag(key string) any {
-	for i := range s.tags {
-		if s.tags[i].Key == key {
-			return s.tags[i].Value
+	tags := s.Tags()
+	for i := range tags {
+		if tags[i].Key == key {
+			return tags[i].Value
 		}
 	}
 	return nil
@@ -333,8 +373,8 @@ func (s *Span) Tag(key string) any {
 
 // Logs returns the span's log records.
 func (s *Span) Logs() []opentracing.LogRecord {
-	if s.logs == nil {
+	if s.more == nil {
 		return nil
 	}
-	return *s.logs
+	return s.more.logs
 }

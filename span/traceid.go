@@ -82,11 +82,46 @@ func nextSeq() int32 {
 
 // AppendTraceID appends a new TraceId made at time now to dst.
 func AppendTraceID(dst []byte, now time.Time) []byte {
+	return appendTraceIDMilli(dst, now.UnixMilli())
+}
+
+func appendTraceIDMilli(dst []byte, ms int64) []byte {
 	dst = append(dst, ipHex...)
-	dst = strconv.AppendInt(dst, now.UnixMilli(), 10)
-	dst = strconv.AppendInt(dst, int64(nextSeq()), 10)
+	if ms >= 1e12 && ms < 1e13 { // 2001-09-09 .. 2286-11-20
+		dst = appendFixed(dst, uint64(ms), 13)
+	} else {
+		dst = strconv.AppendInt(dst, ms, 10)
+	}
+	dst = appendFixed(dst, uint64(nextSeq()), 4)
 	return append(dst, pidText...)
 }
+
+// appendFixed appends the n low decimal digits of v, two at a time.
+func appendFixed(dst []byte, v uint64, n int) []byte {
+	dst = append(dst, "0000000000000000000"[:n]...)
+	b := dst[len(dst)-n:]
+	for i := n - 2; i >= 0; i -= 2 {
+		q := v / 100
+		d := (v - q*100) * 2
+		b[i], b[i+1] = digitPairs[d], digitPairs[d+1]
+		v = q
+	}
+	if n&1 == 1 {
+		b[0] = byte('0' + v%10)
+	}
+	return dst
+}
+
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // NewTraceID returns a new TraceId made at time now.
 func NewTraceID(now time.Time) string {

@@ -36,6 +36,7 @@ type config struct {
 	maxCarrier    int
 	limits        span.Limits
 	now           func() time.Time
+	customNow     func() time.Time // set by WithClock: spans read it too
 	reporters     []reporter.Reporter
 	zone          string
 }
@@ -281,7 +282,7 @@ func WithClock(now func() time.Time) Option {
 		if now == nil {
 			return errors.New("clock is nil")
 		}
-		c.now = now
+		c.now, c.customNow = now, now
 		return nil
 	}
 }

@@ -30,6 +30,7 @@ import (
 // Tracer implements opentracing.Tracer. It is safe for concurrent use.
 type Tracer struct {
 	cfg    *config
+	rec    *span.Recorder
 	disk   *reporter.Disk
 	self   *reporter.SelfLog
 	plim   propagation.Limits
@@ -98,6 +99,7 @@ func New(opts ...Option) (*Tracer, error) {
 		self: self,
 		plim: propagation.Limits{MaxBaggageSize: cfg.limits.MaxBaggageSize, MaxCarrierSize: cfg.maxCarrier},
 	}
+	t.rec = span.NewRecorder(t, cfg.limits, cfg.customNow)
 	self.Printf(reporter.LevelInfo, "sofatracer started: app=%s dir=%s json=%v stat_log_interval=%v queue=%d", cfg.app, cfg.logDir, cfg.json, cfg.statInterval, cfg.queueSize)
 	return t, nil
 }
@@ -164,19 +166,15 @@ var (
 )
 
 func (t *Tracer) start(operationName string, o *opentracing.StartSpanOptions) *span.Span {
-	start := o.StartTime
-	if start.IsZero() {
-		start = t.cfg.now()
-	}
-	s := span.New(t, operationName, start)
-	t.initContext(s, o, operationName, start)
+	s := t.rec.Start(operationName, o.StartTime)
+	t.initContext(s, o, operationName)
 	for k, v := range o.Tags {
 		s.SetTag(k, v)
 	}
 	return s
 }
 
-func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op string, start time.Time) {
+func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op string) {
 	// The preferred parent is the first ChildOf reference, else the first
 	// reference; the others only contribute baggage.
 	var parent *span.Context
@@ -202,7 +200,7 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 		}
 	}
 	if parent == nil {
-		traceID := s.NewTraceID(start)
+		traceID := s.NewTraceID(s.StartUnixNano())
 		s.Ctx.Init(traceID, "0", "", t.cfg.sampler.Sample(traceID, op))
 		return
 	}
@@ -213,7 +211,7 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 	switch {
 	case parent.TooDeep():
 		t.depthExceeded.Add(1)
-		traceID := s.NewTraceID(start)
+		traceID := s.NewTraceID(s.StartUnixNano())
 		s.Ctx.Init(traceID, "0", "", t.cfg.sampler.Sample(traceID, op))
 		t.self.Limited("depth", time.Second, reporter.LevelError, "OpenTracing Span layer exceed max layer limit %d: trace %s span %s starts new trace %s", span.MaxDepth, parent.TraceID, parent.SpanID, traceID)
 		bag = bag.BizOnly()
@@ -279,9 +277,6 @@ func (t *Tracer) Report(s *span.Span) {
 		r.Report(s)
 	}
 }
-
-// Limits implements span.Owner.
-func (t *Tracer) Limits() *span.Limits { return &t.cfg.limits }
 
 // Refuse implements span.Owner.
 func (t *Tracer) Refuse(what string) { t.count(&t.refused, what, 1) }

@@ -15,7 +15,7 @@ import (
 
 // benchSpan is a typical HTTP server span: 9 tags, a baggage item, a log.
 func benchSpan() *span.Span {
-	s := span.New(testOwner, "HTTP GET", t0)
+	s := testRecorder.Start("HTTP GET", t0)
 	s.Ctx.Init("0a0fe9271567477985327100211176", "0.1.1", "0.1", true)
 	s.Ctx.SetBaggage(&span.Baggage{Biz: map[string]string{"tenant": "t1"}})
 	s.SetTags(

@@ -130,7 +130,7 @@ func TestIDsB3AndW3CUsedAsTheyAre(t *testing.T) {
 }
 
 func TestConvert(t *testing.T) {
-	s := span.New(testOwner, "HTTP GET", t0)
+	s := testRecorder.Start("HTTP GET", t0)
 	s.Ctx.Init("0a0fe9271567477985327100211176", "0.1.1", "0.1", true)
 	s.Ctx.SetBaggage(&span.Baggage{Biz: map[string]string{"user": "u1", "http.method": "not me"}, Sys: map[string]string{"sys": "s1"}})
 	s.SetTags(
@@ -249,7 +249,7 @@ func TestConvertRemoteEndpoint(t *testing.T) {
 
 func TestConvertFallbackName(t *testing.T) {
 	mk := func(tags ...span.Tag) string {
-		s := span.New(testOwner, "", t0)
+		s := testRecorder.Start("", t0)
 		s.Ctx.Init("1", "0", "", true)
 		s.SetTags(tags...)
 		s.Finish()
@@ -276,7 +276,7 @@ func TestConvertB3HasNoOriginTags(t *testing.T) {
 }
 
 func TestConvertZeroTimesEncode(t *testing.T) {
-	s := span.New(testOwner, "op", time.Unix(0, 0))
+	s := testRecorder.Start("op", time.Unix(0, 0))
 	s.Ctx.Init("1", "0", "", true)
 	s.Log(opentracing.LogData{Timestamp: time.Unix(0, 5), Event: "e"})
 	s.FinishWithOptions(opentracing.FinishOptions{FinishTime: time.Unix(0, 0)})

@@ -20,22 +20,18 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // owner is the smallest span.Owner: it keeps nothing.
-type owner struct {
-	opentracing.NoopTracer
-	lim span.Limits
-}
+type owner struct{ opentracing.NoopTracer }
 
-func (o *owner) Report(*span.Span)    {}
-func (o *owner) Limits() *span.Limits { return &o.lim }
-func (o *owner) Refuse(string)        {}
+func (o *owner) Report(*span.Span) {}
+func (o *owner) Refuse(string)     {}
 
-var testOwner = &owner{}
+var testRecorder = span.NewRecorder(&owner{}, span.Limits{}, nil)
 
 var t0 = time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
 
 // mkSpan returns a finished span with the given ids, tags and duration.
 func mkSpan(traceID, spanID, parentID string, d time.Duration, tags ...span.Tag) *span.Span {
-	s := span.New(testOwner, "op", t0)
+	s := testRecorder.Start("op", t0)
 	s.Ctx.Init(traceID, spanID, parentID, true)
 	s.SetTags(tags...)
 	s.FinishWithOptions(opentracing.FinishOptions{FinishTime: t0.Add(d)})
