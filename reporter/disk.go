@@ -3,7 +3,7 @@ package reporter
 import (
 	"errors"
 	"path/filepath"
-	"sync"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -18,7 +18,7 @@ type Config struct {
 	App          string // local.app
 	JSON         bool
 	Newline      string // default "\r\n"
-	QueueSize    int    // default 8192
+	QueueSize    int    // spans waiting to be written; default 8192, rounded up to a power of two
 	Discard      DiscardPolicy
 	StatInterval time.Duration  // default 60s
 	MaxStatKeys  int            // stat rows per layout and interval; default 5000
@@ -30,23 +30,21 @@ type Config struct {
 
 // Disk writes digest and stat logs. It implements Reporter.
 type Disk struct {
+	q *ring
 	// What producers touch on every span has cache lines of its own, so
 	// that the writer's counters do not bounce them between cores.
 	hot struct {
-		// qmu orders Report against Close: Report holds it shared while
-		// it checks closed and enqueues, Close holds it exclusively to
-		// close q.
-		qmu                              sync.RWMutex
 		reported, dropped, droppedClosed atomic.Int64
 		_                                [64]byte
 	}
-	q      chan *span.Span
-	wake   chan struct{} // producers nudge the writer when the queue fills up
-	high   int           // queue length that triggers a nudge
 	closed atomic.Bool
+	parked atomic.Bool   // the writer sleeps until a producer wakes it
+	wake   chan struct{} // producers wake or nudge the writer
+	high   uint64        // queue length that triggers a nudge
 	_      [64]byte
 
 	cfg  Config
+	stop chan struct{} // closed by Close
 	done chan struct{}
 	stat *statTable
 	c    counters
@@ -89,13 +87,14 @@ func NewDisk(cfg Config) (*Disk, error) {
 	cfg.File.Now = cfg.Now
 	d := &Disk{
 		cfg:   cfg,
-		q:     make(chan *span.Span, cfg.QueueSize),
+		q:     newRing(cfg.QueueSize),
 		wake:  make(chan struct{}, 1),
-		high:  cfg.QueueSize / 4,
+		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 		enc:   digest.Encoder{App: cfg.App, JSON: cfg.JSON, Newline: cfg.Newline},
 		files: map[fileKey]*outFile{},
 	}
+	d.high = uint64(d.q.size() / 4)
 	d.stat = newStatTable(d)
 	go d.run()
 	go d.stat.run()
@@ -105,48 +104,49 @@ func NewDisk(cfg Config) (*Disk, error) {
 // Report implements Reporter. It never blocks: a full queue drops a span.
 func (d *Disk) Report(s *span.Span) {
 	d.hot.reported.Add(1)
-	d.hot.qmu.RLock()
-	defer d.hot.qmu.RUnlock()
 	if d.closed.Load() {
 		d.hot.droppedClosed.Add(1)
 		return
 	}
-	select {
-	case d.q <- s:
-		if len(d.q) > d.high {
-			select {
-			case d.wake <- struct{}{}:
-			default:
-			}
+	sl, pos, ok := d.q.reserve()
+	if !ok && d.cfg.Discard == DropOldest {
+		if _, popped := d.q.pop(); popped {
+			d.hot.dropped.Add(1)
 		}
+		sl, pos, ok = d.q.reserve()
+	}
+	if !ok {
+		d.hot.dropped.Add(1)
 		return
+	}
+	// Close may have begun after the check above; the writer drains
+	// every position reserved before it stopped, and any reserved later
+	// sees closed here.
+	if d.closed.Load() {
+		sl.commit(pos, nil)
+		d.hot.droppedClosed.Add(1)
+		return
+	}
+	sl.commit(pos, s)
+	if d.parked.Load() || (pos&63 == 0 && pos-d.q.head.Load() > d.high) {
+		d.nudge()
+	}
+}
+
+// nudge wakes the writer, at most one pending signal at a time.
+func (d *Disk) nudge() {
+	d.parked.Store(false)
+	select {
+	case d.wake <- struct{}{}:
 	default:
 	}
-	if d.cfg.Discard == DropOldest {
-		select {
-		case <-d.q:
-			d.hot.dropped.Add(1)
-		default:
-		}
-		select {
-		case d.q <- s:
-			return
-		default:
-		}
-	}
-	d.hot.dropped.Add(1)
 }
 
 // Close implements Reporter: everything reported before Close is written.
 func (d *Disk) Close() error {
-	d.hot.qmu.Lock()
-	if d.closed.Swap(true) {
-		d.hot.qmu.Unlock()
-		<-d.done
-		return nil
+	if !d.closed.Swap(true) {
+		close(d.stop)
 	}
-	close(d.q)
-	d.hot.qmu.Unlock()
 	<-d.done
 	d.stat.stop()
 	return nil
@@ -198,11 +198,11 @@ func (d *Disk) run() {
 	lastCleanup := lastTick
 	idle := 0
 	for {
-		n, open := d.drain()
-		if !open {
+		if d.closed.Load() {
 			d.shutdown()
 			return
 		}
+		n := d.drain()
 		if n > 0 {
 			d.flushAll()
 			idle = 0
@@ -219,33 +219,42 @@ func (d *Disk) run() {
 				}
 			}
 		}
+		if n == drainMax {
+			continue
+		}
 		if idle < idlePolls {
-			if n < 8192 { // the queue ran dry: wait a little
-				timer.Reset(pollInterval)
-				select {
-				case <-d.wake:
-				case <-timer.C:
-				}
+			timer.Reset(pollInterval)
+			select {
+			case <-d.wake:
+			case <-timer.C:
+			case <-d.stop:
 			}
 			continue
 		}
-		// Idle: park until a span arrives or the queue is closed.
-		s, ok := <-d.q
-		if !ok {
-			d.shutdown()
-			return
+		// Idle: park until a producer wakes it. A producer commits, then
+		// reads parked; the writer sets parked, then looks at the queue:
+		// one of the two sees the other.
+		d.parked.Store(true)
+		if d.q.len() == 0 {
+			select {
+			case <-d.wake:
+			case <-d.stop:
+			}
 		}
-		d.handle(s)
-		if _, open := d.drain(); open {
-			d.flushAll()
-		}
+		d.parked.Store(false)
 		idle = 0
 	}
 }
 
-// shutdown writes what is buffered, reports drops not yet reported and
-// closes the files.
+// shutdown writes every span reported before Close, reports drops not yet
+// reported and closes the files.
 func (d *Disk) shutdown() {
+	end := d.q.tail.Load()
+	for d.q.head.Load() < end {
+		if d.drain() == 0 {
+			runtime.Gosched() // a producer is between reserve and commit
+		}
+	}
 	d.flushAll()
 	d.warnDrops()
 	d.closeFiles()
@@ -254,24 +263,22 @@ func (d *Disk) shutdown() {
 const (
 	pollInterval = 2 * time.Millisecond
 	idlePolls    = 500 // about a second without spans
+	drainMax     = 8192
 )
 
 // drain handles what is queued, up to a bound so that files get flushed
-// regularly; it reports how many spans it handled and whether the queue is
-// still open.
-func (d *Disk) drain() (int, bool) {
-	for n := 0; n < 8192; n++ {
-		select {
-		case s, ok := <-d.q:
-			if !ok {
-				return n, false
-			}
+// regularly; it reports how many positions it took.
+func (d *Disk) drain() int {
+	for n := 0; n < drainMax; n++ {
+		s, ok := d.q.pop()
+		if !ok {
+			return n
+		}
+		if s != nil {
 			d.handle(s)
-		default:
-			return n, true
 		}
 	}
-	return 8192, true
+	return drainMax
 }
 
 func (d *Disk) handle(s *span.Span) {

@@ -53,7 +53,7 @@ func BenchmarkChildFromContext(b *testing.B) {
 	ctx := opentracing.ContextWithSpan(context.Background(), root)
 	b.ReportAllocs()
 	for b.Loop() {
-		s, _ := opentracing.StartSpanFromContextWithTracer(ctx, tr, "child")
+		s, _ := tr.StartSpanFromContext(ctx, "child")
 		s.Finish()
 	}
 }
