@@ -116,12 +116,14 @@ func (e *Encoder) extraTags(w *lineWriter, s *span.Span, l *Layout) {
 		return
 	}
 	for _, t := range s.Tags() {
-		if l.used[t.Key] {
+		use := l.keys[t.Key]
+		if use&keyConsumed != 0 {
 			continue
 		}
 		key := t.Key
-		for fixedKeys[key] || l.fieldName(key) || (key != t.Key && s.Tag(key) != nil) {
+		for use&keyTaken != 0 || (key != t.Key && s.Tag(key) != nil) {
 			key = "tag." + key
+			use = l.keys[key]
 		}
 		v := span.TagText(t.Value)
 		if w.json {
@@ -136,15 +138,6 @@ func (e *Encoder) extraTags(w *lineWriter, s *span.Span, l *Layout) {
 			w.dst = AppendPlain(w.dst, v)
 		}
 	}
-}
-
-func (l *Layout) fieldName(k string) bool {
-	for i := range l.Fields {
-		if l.Fields[i].Name == k {
-			return true
-		}
-	}
-	return false
 }
 
 var fixedKeys = map[string]bool{

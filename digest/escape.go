@@ -6,14 +6,31 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe marks the bytes AppendJSONString copies as they are.
+var jsonSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != 0x7f
+	}
+	return t
+}()
+
 // AppendJSONString appends s as a JSON string literal. Every value is
 // escaped: quotes, backslashes, control characters, U+2028/U+2029 (which
 // some readers treat as line breaks) and invalid UTF-8 (replaced by
 // U+FFFD), so no value can end a line or add a key.
 func AppendJSONString(dst []byte, s string) []byte {
+	i := 0
+	for i < len(s) && jsonSafe[s[i]] {
+		i++
+	}
+	if i == len(s) { // the common case: nothing to escape
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {

@@ -62,7 +62,7 @@ type Layout struct {
 	// the error tag.
 	Success func(code string, failed bool) bool
 
-	used                 map[string]bool // tag keys consumed by fields (for AppendTags)
+	keys                 map[string]keyUse // for AppendTags: what each known key is
 	digestFile, statFile string
 }
 
@@ -292,16 +292,29 @@ func init() {
 	}
 }
 
-// index records which tags the fields consume.
+// keyUse says why extraTags must treat a tag key specially.
+type keyUse uint8
+
+const (
+	keyConsumed keyUse = 1 << iota // a field writes this tag
+	keyTaken                       // a fixed key or field name: the tag is renamed
+)
+
+// index records which tags the fields consume and which keys are taken.
 func (l *Layout) index() {
 	l.digestFile, l.statFile = l.Name+"-digest.log", l.Name+"-stat.log"
-	l.used = map[string]bool{
-		span.TagComponent: true, span.TagSpanKind: true, span.TagResultCode: true,
-		span.TagThreadName: true, span.TagError: true, span.TagErrorMessage: true,
+	l.keys = map[string]keyUse{}
+	for _, k := range []string{span.TagComponent, span.TagSpanKind, span.TagResultCode,
+		span.TagThreadName, span.TagError, span.TagErrorMessage} {
+		l.keys[k] |= keyConsumed
+	}
+	for k := range fixedKeys {
+		l.keys[k] |= keyTaken
 	}
 	for _, f := range l.Fields {
+		l.keys[f.Name] |= keyTaken
 		for _, t := range f.Tags {
-			l.used[t] = true
+			l.keys[t] |= keyConsumed
 		}
 	}
 }
