@@ -108,7 +108,9 @@ func BenchmarkA_RootSpan3TagsParallel(b *testing.B) {
 }
 
 // (b) Start a child of the span held in a context.Context, finish it, in
-// each tracer's idiomatic way. sofatracer-direct skips the context:
+// each tracer's idiomatic way: sofatracer's and zipkin-go's own
+// StartSpanFromContext, opentracing.StartSpanFromContextWithTracer for the
+// other OpenTracing tracers, the otel API. sofatracer-direct skips the context:
 // tr.StartSpan("child", opentracing.ChildOf(parent.Context())).
 func BenchmarkB_ChildFromContext(b *testing.B) {
 	names := append([]string{sofa, sofa + "-direct"}, allSystems[1:]...)
@@ -129,6 +131,15 @@ func BenchmarkB_ChildFromContext(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					tr.StartSpan("child", opentracing.ChildOf(pc)).Finish()
+				}
+			case s.sofa != nil:
+				tr := s.sofa
+				parent, ctx := tr.StartSpanFromContext(context.Background(), "root")
+				defer parent.Finish()
+				b.ReportAllocs()
+				for b.Loop() {
+					sp, _ := tr.StartSpanFromContext(ctx, "child")
+					sp.Finish()
 				}
 			case s.ot != nil:
 				tr := s.ot

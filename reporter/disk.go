@@ -31,11 +31,15 @@ type Config struct {
 // Disk writes digest and stat logs. It implements Reporter.
 type Disk struct {
 	q *ring
-	// What producers touch on every span has cache lines of its own, so
-	// that the writer's counters do not bounce them between cores.
+	// Counters of the spans that never reach the ring; with the ring's
+	// tail they make Stats.Reported, so that an accepted span costs no
+	// counter of its own.
 	hot struct {
-		reported, dropped, droppedClosed atomic.Int64
-		_                                [64]byte
+		refused     atomic.Int64 // ring full
+		oldest      atomic.Int64 // taken out of a full ring (DropOldest)
+		closedEarly atomic.Int64 // reported after Close, not queued
+		closedLate  atomic.Int64 // queued as a cancelled position after Close
+		_           [64]byte
 	}
 	closed atomic.Bool
 	parked atomic.Bool   // the writer sleeps until a producer wakes it
@@ -103,20 +107,19 @@ func NewDisk(cfg Config) (*Disk, error) {
 
 // Report implements Reporter. It never blocks: a full queue drops a span.
 func (d *Disk) Report(s *span.Span) {
-	d.hot.reported.Add(1)
 	if d.closed.Load() {
-		d.hot.droppedClosed.Add(1)
+		d.hot.closedEarly.Add(1)
 		return
 	}
 	sl, pos, ok := d.q.reserve()
 	if !ok && d.cfg.Discard == DropOldest {
 		if _, popped := d.q.pop(); popped {
-			d.hot.dropped.Add(1)
+			d.hot.oldest.Add(1)
 		}
 		sl, pos, ok = d.q.reserve()
 	}
 	if !ok {
-		d.hot.dropped.Add(1)
+		d.hot.refused.Add(1)
 		return
 	}
 	// Close may have begun after the check above; the writer drains
@@ -124,7 +127,7 @@ func (d *Disk) Report(s *span.Span) {
 	// sees closed here.
 	if d.closed.Load() {
 		sl.commit(pos, nil)
-		d.hot.droppedClosed.Add(1)
+		d.hot.closedLate.Add(1)
 		return
 	}
 	sl.commit(pos, s)
@@ -152,12 +155,14 @@ func (d *Disk) Close() error {
 	return nil
 }
 
+func (d *Disk) dropped() int64 { return d.hot.refused.Load() + d.hot.oldest.Load() }
+
 // Stats returns the reporter's counters.
 func (d *Disk) Stats() Stats {
 	return Stats{
-		Reported:      d.hot.reported.Load(),
-		Dropped:       d.hot.dropped.Load(),
-		DroppedClosed: d.hot.droppedClosed.Load(),
+		Reported:      int64(d.q.tail.Load()) + d.hot.refused.Load() + d.hot.closedEarly.Load(),
+		Dropped:       d.dropped(),
+		DroppedClosed: d.hot.closedEarly.Load() + d.hot.closedLate.Load(),
 		Written:       d.c.written.Load(),
 		Unsampled:     d.c.unsampled.Load(),
 		LinesLost:     d.c.linesLost.Load(),
@@ -298,7 +303,7 @@ func (d *Disk) handle(s *span.Span) {
 }
 
 func (d *Disk) warnDrops() {
-	n := d.hot.dropped.Load()
+	n := d.dropped()
 	if n != d.lastDropped {
 		d.cfg.SelfLog.Printf(LevelWarn, "discarded %d spans: the report queue (size %d) was full; %d discarded in all", n-d.lastDropped, d.cfg.QueueSize, n)
 		d.lastDropped = n
