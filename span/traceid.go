@@ -18,10 +18,8 @@ import (
 var (
 	ipHex   = localIPHex()
 	pidText = strconv.Itoa(os.Getpid())
-	seq     atomic.Int32
+	seq     atomic.Uint64
 )
-
-func init() { seq.Store(1000) }
 
 // LocalIP returns the address used in TraceIds: the first non-loopback IPv4
 // address of the host, or "" when there is none.
@@ -67,18 +65,7 @@ func localIPHex() string {
 
 // nextSeq returns the next value of the process-wide TraceId sequence:
 // 1001, 1002, ..., 9001, 1000, 1001, ... as SOFATracer does.
-func nextSeq() int32 {
-	for {
-		cur := seq.Load()
-		next := cur + 1
-		if cur > 9000 {
-			next = 1000
-		}
-		if seq.CompareAndSwap(cur, next) {
-			return next
-		}
-	}
-}
+func nextSeq() uint64 { return 1000 + seq.Add(1)%8002 }
 
 // AppendTraceID appends a new TraceId made at time now to dst.
 func AppendTraceID(dst []byte, now time.Time) []byte {
@@ -86,15 +73,28 @@ func AppendTraceID(dst []byte, now time.Time) []byte {
 }
 
 func appendTraceIDMilli(dst []byte, ms int64) []byte {
-	dst = append(dst, ipHex...)
-	if ms >= 1e12 && ms < 1e13 { // 2001-09-09 .. 2286-11-20
-		dst = appendFixed(dst, uint64(ms), 13)
-	} else {
-		dst = strconv.AppendInt(dst, ms, 10)
+	p := prefix.Load()
+	if p == nil || p.ms != ms {
+		p = &idPrefix{ms: ms}
+		b := append(p.text[:0], ipHex...)
+		b = strconv.AppendInt(b, ms, 10)
+		p.n = len(b)
+		prefix.Store(p)
 	}
-	dst = appendFixed(dst, uint64(nextSeq()), 4)
+	dst = append(dst, p.text[:p.n]...)
+	dst = appendFixed(dst, nextSeq(), 4)
 	return append(dst, pidText...)
 }
+
+// idPrefix is the start of every TraceId made in one millisecond: the IP
+// and the time, formatted once per millisecond.
+type idPrefix struct {
+	ms   int64
+	n    int
+	text [32]byte
+}
+
+var prefix atomic.Pointer[idPrefix]
 
 // appendFixed appends the n low decimal digits of v, two at a time.
 func appendFixed(dst []byte, v uint64, n int) []byte {
