@@ -28,12 +28,15 @@ const (
 	HeaderSOFAPenAttrs = "sofaPenAttrs"
 )
 
-// Canonical forms, as net/http stores them.
-var (
-	canonTraceID  = http.CanonicalHeaderKey(HeaderTraceID)
-	canonSpanID   = http.CanonicalHeaderKey(HeaderSpanID)
-	canonParentID = http.CanonicalHeaderKey(HeaderParentSpanID)
-	canonSampled  = http.CanonicalHeaderKey(HeaderSampled)
+// Canonical forms, as net/http stores them (checked against
+// http.CanonicalHeaderKey in a test). Writing and reading these keys
+// directly spares canonicalizing them on every call.
+const (
+	canonTraceID     = "X-B3-Traceid"
+	canonSpanID      = "X-B3-Spanid"
+	canonParentID    = "X-B3-Parentspanid"
+	canonSampled     = "X-B3-Sampled"
+	canonTraceparent = "Traceparent"
 )
 
 func injectHTTP(sc *span.Context, carrier any) error {
@@ -51,22 +54,41 @@ func injectHTTP(sc *span.Context, carrier any) error {
 	default:
 		return opentracing.ErrInvalidCarrier
 	}
-	if sc.Format != span.FormatSOFA {
-		for k, v := range httpPairs(sc) {
-			h.Set(k, v)
+	// The id headers are assigned under their canonical names, as h.Set
+	// would, one []string of length and capacity 1 each, all sharing one
+	// backing array: one allocation.
+	switch sc.Format {
+	case span.FormatB3:
+		vals := new([4]string)
+		vals[0], vals[1], vals[2] = sc.TraceID, sc.SpanID, "0"
+		if sc.Sampled() {
+			vals[2] = "1"
 		}
-		return nil
+		h[canonTraceID] = vals[0:1:1]
+		h[canonSpanID] = vals[1:2:2]
+		h[canonSampled] = vals[2:3:3]
+		if sc.ParentID != "" {
+			vals[3] = sc.ParentID
+			h[canonParentID] = vals[3:4:4]
+		}
+	case span.FormatW3C:
+		h[canonTraceparent] = []string{traceparent(sc)}
+	default:
+		vals := new([4]string)
+		vals[0], vals[1], vals[2], vals[3] = queryEscape(sc.TraceID), queryEscape(sc.SpanID), queryEscape(sc.ParentID), sampledText(sc.Sampled())
+		h[canonTraceID] = vals[0:1:1]
+		h[canonSpanID] = vals[1:2:2]
+		h[canonParentID] = vals[2:3:3]
+		h[canonSampled] = vals[3:4:4]
 	}
-	// One backing array for the four id headers: one allocation.
-	vals := [4]string{url.QueryEscape(sc.TraceID), url.QueryEscape(sc.SpanID), url.QueryEscape(sc.ParentID), sampledText(sc.Sampled())}
-	backing := vals[:]
-	h[canonTraceID] = backing[0:1:1]
-	h[canonSpanID] = backing[1:2:2]
-	h[canonParentID] = backing[2:3:3]
-	h[canonSampled] = backing[3:4:4]
 	if b := sc.Baggage(); !b.Empty() {
-		for k, v := range baggagePairs(b) {
-			h.Set(k, v)
+		// Canonical names, assigned as h.Set would; one backing array
+		// for the values.
+		vals := make([]string, 0, len(b.Sys)+len(b.Biz))
+		for k, v := range baggagePairs(b, true) {
+			vals = append(vals, v)
+			n := len(vals)
+			h[k] = vals[n-1 : n : n]
 		}
 	}
 	return nil
@@ -89,7 +111,7 @@ func httpPairs(sc *span.Context) func(yield func(k, v string) bool) {
 				return
 			}
 		}
-		for k, v := range baggagePairs(sc.Baggage()) {
+		for k, v := range baggagePairs(sc.Baggage(), false) {
 			if !yield(k, v) {
 				return
 			}
@@ -98,40 +120,69 @@ func httpPairs(sc *span.Context) func(yield func(k, v string) bool) {
 }
 
 func yieldSOFA(sc *span.Context, yield func(k, v string) bool) bool {
-	return yield(HeaderTraceID, url.QueryEscape(sc.TraceID)) &&
-		yield(HeaderSpanID, url.QueryEscape(sc.SpanID)) &&
-		yield(HeaderParentSpanID, url.QueryEscape(sc.ParentID)) &&
+	return yield(HeaderTraceID, queryEscape(sc.TraceID)) &&
+		yield(HeaderSpanID, queryEscape(sc.SpanID)) &&
+		yield(HeaderParentSpanID, queryEscape(sc.ParentID)) &&
 		yield(HeaderSampled, sampledText(sc.Sampled()))
 }
 
 // baggagePairs yields baggage headers. Keys are escaped as in SOFATracer
 // (%, &, =) and then URL-escaped so that any key makes a valid header name.
-func baggagePairs(b *span.Baggage) func(yield func(k, v string) bool) {
+// With canonical, the names are in the form net/http stores them in
+// (http.CanonicalHeaderKey), else "baggage-<key>" and "baggage-sys-<key>".
+func baggagePairs(b *span.Baggage, canonical bool) func(yield func(k, v string) bool) {
 	return func(yield func(k, v string) bool) {
 		for _, k := range sortedKeys(b.Sys) {
-			if !yield(SysBaggagePrefix+headerKey(k), url.QueryEscape(string(span.AppendEscaped(nil, b.Sys[k])))) {
+			if !yield(baggageKey(SysBaggagePrefix, k, false, canonical), headerValue(b.Sys[k])) {
 				return
 			}
 		}
 		for _, k := range sortedKeys(b.Biz) {
-			if !yield(BaggagePrefix+bizHeaderKey(k), url.QueryEscape(string(span.AppendEscaped(nil, b.Biz[k])))) {
+			if !yield(baggageKey(BaggagePrefix, k, true, canonical), headerValue(b.Biz[k])) {
 				return
 			}
 		}
 	}
 }
 
-func headerKey(k string) string { return url.QueryEscape(string(span.AppendEscaped(nil, k))) }
-
-// bizHeaderKey is headerKey for a business item: a key starting with
-// "sys-" has that '-' percent-encoded, so that "baggage-sys%2D..." is not
-// read back as system baggage.
-func bizHeaderKey(k string) string {
-	hk := headerKey(k)
-	if len(hk) >= 4 && strings.EqualFold(hk[:4], "sys-") {
-		hk = hk[:3] + "%2D" + hk[4:]
+// headerValue escapes a baggage key or value: SOFATracer's escaping of %,
+// & and =, then URL-escaping. A string of unreserved URL characters holds
+// none of %, & and = and is its own escape.
+func headerValue(s string) string {
+	if scan(s)&clsQuerySafe != 0 {
+		return s
 	}
-	return hk
+	return url.QueryEscape(string(span.AppendEscaped(nil, s)))
+}
+
+// baggageKey returns prefix and the escaped key k. For a business item
+// (biz), a key starting with "sys-" has that '-' percent-encoded, so that
+// "baggage-sys%2D..." is not read back as system baggage.
+func baggageKey(prefix, k string, biz, canonical bool) string {
+	hk := headerValue(k)
+	var buf [64]byte
+	b := append(buf[:0], prefix...)
+	if biz && len(hk) >= 4 && strings.EqualFold(hk[:4], "sys-") {
+		b = append(append(append(b, hk[:3]...), "%2D"...), hk[4:]...)
+	} else {
+		b = append(b, hk...)
+	}
+	if canonical {
+		// An escaped key has only valid header-name bytes, so
+		// http.CanonicalHeaderKey would change just the letters' case:
+		// upper at the start and after '-', lower elsewhere.
+		upper := true
+		for i, c := range b {
+			switch {
+			case upper && 'a' <= c && c <= 'z':
+				b[i] = c - ('a' - 'A')
+			case !upper && 'A' <= c && c <= 'Z':
+				b[i] = c + ('a' - 'A')
+			}
+			upper = c == '-'
+		}
+	}
+	return string(b)
 }
 
 func sampledText(b bool) string {
@@ -159,6 +210,9 @@ const (
 )
 
 func classify(k string) (kind int, rest string) {
+	// c|0x20 is the lowercase of an ASCII letter c, and no other byte
+	// maps to a lowercase letter: it picks the candidate of each length.
+	// The canonical names, as net/http stores them, are compared first.
 	switch len(k) {
 	case 2:
 		if strings.EqualFold(k, HeaderB3Single) {
@@ -173,32 +227,53 @@ func classify(k string) (kind int, rest string) {
 			return keySOFARpcID, ""
 		}
 	case 11:
-		if strings.EqualFold(k, HeaderSpanID) {
-			return keySpanID, ""
-		}
-		if strings.EqualFold(k, HeaderTraceparent) {
-			return keyTraceparent, ""
+		switch k[0] | 0x20 {
+		case 'x':
+			if k == canonSpanID || strings.EqualFold(k, HeaderSpanID) {
+				return keySpanID, ""
+			}
+		case 't':
+			if strings.EqualFold(k, HeaderTraceparent) {
+				return keyTraceparent, ""
+			}
 		}
 	case 12:
-		switch {
-		case strings.EqualFold(k, HeaderTraceID):
-			return keyTraceID, ""
-		case strings.EqualFold(k, HeaderSampled):
-			return keySampled, ""
-		case strings.EqualFold(k, HeaderSOFATraceID):
-			return keySOFATraceID, ""
-		case strings.EqualFold(k, HeaderSOFAPenAttrs):
-			return keyPenAttrs, ""
+		switch k[0] | 0x20 {
+		case 'x':
+			switch k[5] | 0x20 {
+			case 't':
+				if k == canonTraceID || strings.EqualFold(k, HeaderTraceID) {
+					return keyTraceID, ""
+				}
+			case 's':
+				if k == canonSampled || strings.EqualFold(k, HeaderSampled) {
+					return keySampled, ""
+				}
+			}
+		case 's':
+			switch k[4] | 0x20 {
+			case '-':
+				if strings.EqualFold(k, HeaderSOFATraceID) {
+					return keySOFATraceID, ""
+				}
+			case 'p':
+				if strings.EqualFold(k, HeaderSOFAPenAttrs) {
+					return keyPenAttrs, ""
+				}
+			}
 		}
 	case 17:
-		if strings.EqualFold(k, HeaderParentSpanID) {
+		if k == canonParentID || strings.EqualFold(k, HeaderParentSpanID) {
 			return keyParentID, ""
 		}
+	}
+	if len(k) <= len(BaggagePrefix) || k[0]|0x20 != 'b' {
+		return keyOther, ""
 	}
 	if len(k) > len(SysBaggagePrefix) && strings.EqualFold(k[:len(SysBaggagePrefix)], SysBaggagePrefix) {
 		return keySysBaggage, k[len(SysBaggagePrefix):]
 	}
-	if len(k) > len(BaggagePrefix) && strings.EqualFold(k[:len(BaggagePrefix)], BaggagePrefix) {
+	if strings.EqualFold(k[:len(BaggagePrefix)], BaggagePrefix) {
 		return keyBaggage, k[len(BaggagePrefix):]
 	}
 	return keyOther, ""
@@ -216,13 +291,21 @@ type textMapState struct {
 	b3Single, traceparent   string
 	sampled                 string
 	has                     [keySysBaggage + 1]bool
+	cls                     [keySOFARpcID + 1]uint8 // scan of the id values, once decoded
 	bag                     span.BaggageBuilder
 	err                     error
 }
 
 func (st *textMapState) add(k, v string) {
-	kind, rest := classify(k)
-	if kind == keyOther || st.err != nil {
+	if kind, rest := classify(k); kind != keyOther {
+		st.addKind(kind, k, rest, v)
+	}
+}
+
+// addKind records the value v of key k, of the given kind (not keyOther);
+// rest is what follows a baggage prefix.
+func (st *textMapState) addKind(kind int, k, rest, v string) {
+	if st.err != nil {
 		return
 	}
 	if len(v) > st.lim.MaxCarrierSize {
@@ -239,7 +322,14 @@ func (st *textMapState) add(k, v string) {
 		}
 		st.has[kind] = true
 	}
-	if st.decode {
+	// One pass over v tells whether it needs decoding and, for an id,
+	// whether it is valid (see builder.valid).
+	id := kind == keyTraceID || kind == keySpanID || kind == keyParentID || kind == keySOFATraceID || kind == keySOFARpcID
+	var m uint8
+	if st.decode || id {
+		m = scan(v)
+	}
+	if st.decode && m&clsPlain == 0 {
 		dv, err := url.QueryUnescape(v)
 		if err != nil {
 			if kind == keyBaggage || kind == keySysBaggage {
@@ -250,22 +340,25 @@ func (st *textMapState) add(k, v string) {
 			return
 		}
 		v = dv
+		if id {
+			m = scan(v)
+		}
 	}
 	switch kind {
 	case keyHead:
 		st.head = v
 	case keyTraceID:
-		st.traceID = v
+		st.traceID, st.cls[keyTraceID] = v, m
 	case keySpanID:
-		st.spanID = v
+		st.spanID, st.cls[keySpanID] = v, m
 	case keyParentID:
-		st.parent = v
+		st.parent, st.cls[keyParentID] = v, m
 	case keySampled:
 		st.sampled = v
 	case keySOFATraceID:
-		st.sofaTrace = v
+		st.sofaTrace, st.cls[keySOFATraceID] = v, m
 	case keySOFARpcID:
-		st.sofaRpc = v
+		st.sofaRpc, st.cls[keySOFARpcID] = v, m
 	case keyPenAttrs:
 		st.penAttrs = v
 	case keyB3Single:
@@ -274,7 +367,7 @@ func (st *textMapState) add(k, v string) {
 		st.traceparent = v
 	case keyBaggage, keySysBaggage:
 		if st.decode {
-			if dk, err := url.QueryUnescape(rest); err == nil {
+			if dk, err := queryUnescape(rest); err == nil {
 				rest = dk
 			}
 		}
@@ -287,22 +380,74 @@ func (st *textMapState) add(k, v string) {
 	}
 }
 
-func extractTextMap(r opentracing.TextMapReader, lim Limits, decode bool) (*span.Context, Result, error) {
-	if h, ok := r.(opentracing.HTTPHeadersCarrier); ok {
-		// Ranging over the map directly keeps st off the heap.
-		st := textMapState{lim: lim, decode: decode, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
+// addCanonical reads a header that holds nothing but X-B3 id headers
+// under their canonical names, as Inject writes them, by looking those up
+// instead of ranging over the map and classifying every key. It reports
+// false, having read nothing, when h holds any other key.
+func (st *textMapState) addCanonical(h http.Header) bool {
+	n := len(h)
+	if n == 0 || n > 4 {
+		return false
+	}
+	tid, okT := h[canonTraceID]
+	sid, okS := h[canonSpanID]
+	pid, okP := h[canonParentID]
+	smp, okM := h[canonSampled]
+	if b2i(okT)+b2i(okS)+b2i(okP)+b2i(okM) != n {
+		return false
+	}
+	if len(tid) > 0 {
+		st.addKind(keyTraceID, canonTraceID, "", tid[0])
+	}
+	if len(sid) > 0 {
+		st.addKind(keySpanID, canonSpanID, "", sid[0])
+	}
+	if len(pid) > 0 {
+		st.addKind(keyParentID, canonParentID, "", pid[0])
+	}
+	if len(smp) > 0 {
+		st.addKind(keySampled, canonSampled, "", smp[0])
+	}
+	return true
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// extractHeader is extractTextMap for an http.Header (or an
+// opentracing.HTTPHeadersCarrier, the same map). Reading the map directly,
+// rather than through ForeachKey, keeps st off the heap.
+func extractHeader(h http.Header, lim Limits, decode bool) (*span.Context, Result, error) {
+	st := textMapState{lim: lim, decode: decode, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
+	if !st.addCanonical(h) {
 		for k, vs := range h {
 			if len(vs) > 0 {
 				st.add(k, vs[0])
 			}
 		}
-		return st.result()
 	}
+	return st.result()
+}
+
+func extractTextMap(r opentracing.TextMapReader, lim Limits, decode bool) (*span.Context, Result, error) {
 	st := &textMapState{lim: lim, decode: decode, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
 	if err := r.ForeachKey(func(k, v string) error { st.add(k, v); return nil }); err != nil {
 		return nil, Result{}, err
 	}
 	return st.result()
+}
+
+// valid returns bit when the value s of the id kind passed the scan that
+// span.ValidateID would pass.
+func (st *textMapState) valid(kind int, s string, bit uint8) uint8 {
+	if st.cls[kind]&clsID != 0 && s != "" && len(s) <= span.MaxIDLength {
+		return bit
+	}
+	return 0
 }
 
 func (st *textMapState) result() (*span.Context, Result, error) {
@@ -318,15 +463,17 @@ func (st *textMapState) result() (*span.Context, Result, error) {
 	case st.has[keyHead]:
 		sc, res, err = Parse(st.head, st.lim)
 	case st.has[keyTraceID] && isHexID(st.spanID, 16) && isHexID(st.traceID, 0) && (st.parent == "" || isHexID(st.parent, 16)):
-		sc, res, err = b3Context(st.traceID, st.spanID, st.parent, st.sampled, st.has[keySampled])
+		sc, res, err = newB3Context(st.traceID, st.spanID, st.parent, st.sampled, st.has[keySampled]), Result{}, nil
 	case st.has[keyTraceID]:
 		b := &builder{traceID: st.traceID, spanID: st.spanID, parentID: st.parent, hasTrace: true, hasParent: st.has[keyParentID], sampled: true}
+		b.valid = st.valid(keyTraceID, st.traceID, validTrace) | st.valid(keySpanID, st.spanID, validSpan) | st.valid(keyParentID, st.parent, validParent)
 		if st.has[keySampled] {
 			b.sampled = parseBool(st.sampled)
 		}
 		sc, res, err = b.build()
 	case st.has[keySOFATraceID]:
 		b := &builder{traceID: st.sofaTrace, spanID: st.sofaRpc, hasTrace: true, sampled: true}
+		b.valid = st.valid(keySOFATraceID, st.sofaTrace, validTrace) | st.valid(keySOFARpcID, st.sofaRpc, validSpan)
 		sc, res, err = b.build()
 		if err == nil && st.penAttrs != "" {
 			span.ParseMap(st.penAttrs, func(k, v string) bool { st.bag.AddBiz(k, v); return true })

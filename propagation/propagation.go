@@ -99,25 +99,33 @@ func (f format) String() string {
 
 // Inject writes sc into carrier in format.
 func Inject(sc *span.Context, fmt_ any, carrier any) error {
-	switch fmt_ {
-	case opentracing.HTTPHeaders:
-		return injectHTTP(sc, carrier)
-	case opentracing.TextMap:
-		w, ok := carrier.(opentracing.TextMapWriter)
-		if !ok {
-			return opentracing.ErrInvalidCarrier
+	// A type switch, then a switch on the value, spares comparing fmt_
+	// with each format as interfaces.
+	switch f := fmt_.(type) {
+	case opentracing.BuiltinFormat:
+		switch f {
+		case opentracing.HTTPHeaders:
+			return injectHTTP(sc, carrier)
+		case opentracing.TextMap:
+			w, ok := carrier.(opentracing.TextMapWriter)
+			if !ok {
+				return opentracing.ErrInvalidCarrier
+			}
+			w.Set(HeadKey, Serialize(sc))
+			return nil
+		case opentracing.Binary:
+			return injectBinary(sc, carrier)
 		}
-		w.Set(HeadKey, Serialize(sc))
-		return nil
-	case opentracing.Binary:
-		return injectBinary(sc, carrier)
-	case SOFARPC, SOFARPCNew, Triple:
-		w, ok := carrier.(opentracing.TextMapWriter)
-		if !ok {
-			return opentracing.ErrInvalidCarrier
+	case format:
+		switch f {
+		case SOFARPC, SOFARPCNew, Triple:
+			w, ok := carrier.(opentracing.TextMapWriter)
+			if !ok {
+				return opentracing.ErrInvalidCarrier
+			}
+			injectRPC(sc, f, w)
+			return nil
 		}
-		injectRPC(sc, fmt_.(format), w)
-		return nil
 	}
 	return opentracing.ErrUnsupportedFormat
 }
@@ -127,24 +135,34 @@ func Inject(sc *span.Context, fmt_ any, carrier any) error {
 // *CorruptError when it holds a bad one, and never panics.
 func Extract(fmt_ any, carrier any, lim Limits) (*span.Context, Result, error) {
 	lim = lim.orDefault()
-	switch fmt_ {
-	case opentracing.HTTPHeaders, opentracing.TextMap:
-		if h, ok := carrier.(http.Header); ok {
-			carrier = opentracing.HTTPHeadersCarrier(h)
+	switch f := fmt_.(type) {
+	case opentracing.BuiltinFormat:
+		switch f {
+		case opentracing.HTTPHeaders, opentracing.TextMap:
+			decode := f == opentracing.HTTPHeaders
+			switch c := carrier.(type) {
+			case opentracing.HTTPHeadersCarrier:
+				return extractHeader(http.Header(c), lim, decode)
+			case http.Header:
+				return extractHeader(c, lim, decode)
+			}
+			r, ok := carrier.(opentracing.TextMapReader)
+			if !ok {
+				return nil, Result{}, opentracing.ErrInvalidCarrier
+			}
+			return extractTextMap(r, lim, decode)
+		case opentracing.Binary:
+			return extractBinary(carrier, lim)
 		}
-		r, ok := carrier.(opentracing.TextMapReader)
-		if !ok {
-			return nil, Result{}, opentracing.ErrInvalidCarrier
+	case format:
+		switch f {
+		case SOFARPC, SOFARPCNew, Triple:
+			r, ok := carrier.(opentracing.TextMapReader)
+			if !ok {
+				return nil, Result{}, opentracing.ErrInvalidCarrier
+			}
+			return extractRPC(r, f, lim)
 		}
-		return extractTextMap(r, lim, fmt_ == opentracing.HTTPHeaders)
-	case opentracing.Binary:
-		return extractBinary(carrier, lim)
-	case SOFARPC, SOFARPCNew, Triple:
-		r, ok := carrier.(opentracing.TextMapReader)
-		if !ok {
-			return nil, Result{}, opentracing.ErrInvalidCarrier
-		}
-		return extractRPC(r, fmt_.(format), lim)
 	}
 	return nil, Result{}, opentracing.ErrUnsupportedFormat
 }

@@ -87,8 +87,16 @@ type builder struct {
 	traceID, spanID, parentID string
 	hasTrace, hasParent       bool
 	sampled                   bool
+	valid                     uint8 // ids already known to be valid
 	bag                       span.BaggageBuilder
 }
+
+// Bits of builder.valid.
+const (
+	validTrace = 1 << iota
+	validSpan
+	validParent
+)
 
 func newBuilder(lim Limits) *builder {
 	return &builder{sampled: true, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
@@ -96,19 +104,23 @@ func newBuilder(lim Limits) *builder {
 
 func (b *builder) build() (*span.Context, Result, error) {
 	res := Result{RefusedBaggage: b.bag.Refused}
-	if err := span.ValidateID(b.traceID); err != nil {
-		return nil, res, corrupt("trace_id", err)
+	if b.valid&validTrace == 0 {
+		if err := validateID(b.traceID); err != nil {
+			return nil, res, corrupt("trace_id", err)
+		}
 	}
 	if b.spanID == "" {
 		b.spanID = "0"
 	}
-	if err := span.ValidateID(b.spanID); err != nil {
-		return nil, res, corrupt("span_id", err)
+	if b.valid&validSpan == 0 {
+		if err := validateID(b.spanID); err != nil {
+			return nil, res, corrupt("span_id", err)
+		}
 	}
 	if !b.hasParent {
 		b.parentID = span.ParentOf(b.spanID)
-	} else if b.parentID != "" {
-		if err := span.ValidateID(b.parentID); err != nil {
+	} else if b.parentID != "" && b.valid&validParent == 0 {
+		if err := validateID(b.parentID); err != nil {
 			return nil, res, corrupt("parent_id", err)
 		}
 	}
