@@ -14,7 +14,7 @@ import (
 )
 
 func benchTracer(b *testing.B) *tracer.Tracer {
-	return newTracer(b, tracer.WithQueueSize(1<<16))
+	return newTracer(b, tracer.WithQueueSize(benchQueue))
 }
 
 // BenchmarkStartFinish3Tags: start a root span, set three string tags,
@@ -129,3 +129,6 @@ func BenchmarkFinishLatencyUnderFlood(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
 	b.ReportMetric(float64(tr.Stats().Reporter.Dropped)/float64(tr.Stats().Finished), "dropped-ratio")
 }
+
+// benchQueue is the default queue size.
+var benchQueue = 8192
