@@ -71,6 +71,14 @@ func TestEnvironmentConfiguresTheTracer(t *testing.T) {
 	}
 }
 
+func TestQueueSizeIsBounded(t *testing.T) {
+	for _, n := range []int{0, -1, tracer.MaxQueueSize + 1} {
+		if _, err := tracer.New(tracer.WithAppName("q"), tracer.WithLogDir(t.TempDir()), tracer.WithQueueSize(n)); err == nil || !strings.Contains(err.Error(), "queue size") {
+			t.Errorf("queue size %d: got %v", n, err)
+		}
+	}
+}
+
 func TestPercentageSamplerDecidesFromTheTraceID(t *testing.T) {
 	s20, _ := tracer.PercentageSampler(20)
 	again, _ := tracer.PercentageSampler(20)

@@ -182,12 +182,16 @@ func WithRetentionDays(days int) Option {
 	}
 }
 
+// MaxQueueSize is the largest queue WithQueueSize accepts: 16 Mi spans.
+const MaxQueueSize = 1 << 24
+
 // WithQueueSize sets how many finished spans may wait for the writer
-// (default 8192). Env SOFA_TRACER_QUEUE_SIZE.
+// (default 8192, rounded up to a power of two, at most MaxQueueSize). Env
+// SOFA_TRACER_QUEUE_SIZE.
 func WithQueueSize(n int) Option {
 	return func(c *config) error {
-		if n <= 0 {
-			return fmt.Errorf("queue size %d must be positive", n)
+		if n <= 0 || n > MaxQueueSize {
+			return fmt.Errorf("queue size %d is outside 1..%d", n, MaxQueueSize)
 		}
 		c.queueSize = n
 		return nil
