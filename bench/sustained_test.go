@@ -113,7 +113,9 @@ func BenchmarkD_MaxRate(b *testing.B) {
 	for _, r := range []float64{25e3, 50e3, 100e3, 200e3, 400e3, 800e3, 0} {
 		runs = append(runs, run{256, r})
 	}
-	runs = append(runs, run{8192, 0}) // the default queue
+	for _, r := range []float64{400e3, 800e3, 1200e3, 0} { // the default queue
+		runs = append(runs, run{8192, r})
+	}
 	for _, r := range runs {
 		rate := "max"
 		if r.rate > 0 {

@@ -168,8 +168,10 @@ var (
 func (t *Tracer) start(operationName string, o *opentracing.StartSpanOptions) *span.Span {
 	s := t.rec.Start(operationName, o.StartTime)
 	t.initContext(s, o, operationName)
-	for k, v := range o.Tags {
-		s.SetTag(k, v)
+	if len(o.Tags) > 0 { // ranging over even a nil map costs an iterator
+		for k, v := range o.Tags {
+			s.SetTag(k, v)
+		}
 	}
 	return s
 }
