@@ -131,7 +131,7 @@ func (d *Disk) Report(s *span.Span) {
 		return
 	}
 	sl.commit(pos, s)
-	if d.parked.Load() || (pos&63 == 0 && pos-d.q.head.Load() > d.high) {
+	if d.parked.Load() || (pos&63 == 0 && int64(pos-d.q.head.Load()) > int64(d.high)) {
 		d.nudge()
 	}
 }
