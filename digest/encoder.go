@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/sofatracer/sofatracer-go/span"
@@ -115,15 +116,20 @@ func (e *Encoder) extraTags(w *lineWriter, s *span.Span, l *Layout) {
 	if !l.AppendTags {
 		return
 	}
-	for _, t := range s.Tags() {
+	tags := s.Tags()
+	var renamed []string // keys this line gave renamed tags
+	for _, t := range tags {
 		use := l.keys[t.Key]
 		if use&keyConsumed != 0 {
 			continue
 		}
 		key := t.Key
-		for use&keyTaken != 0 || (key != t.Key && s.Tag(key) != nil) {
-			key = "tag." + key
-			use = l.keys[key]
+		if use&keyTaken != 0 {
+			for use&keyTaken != 0 || hasKey(tags, key) || slices.Contains(renamed, key) {
+				key = "tag." + key
+				use = l.keys[key]
+			}
+			renamed = append(renamed, key)
 		}
 		v := span.TagText(t.Value)
 		if w.json {
@@ -138,6 +144,15 @@ func (e *Encoder) extraTags(w *lineWriter, s *span.Span, l *Layout) {
 			w.dst = AppendPlain(w.dst, v)
 		}
 	}
+}
+
+func hasKey(tags []span.Tag, key string) bool {
+	for i := range tags {
+		if tags[i].Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 var fixedKeys = map[string]bool{

@@ -45,7 +45,10 @@ type Field struct {
 	Optional bool     // RPC style: omitted from JSON when absent
 }
 
-// Layout describes one kind of digest line and its stat companion.
+// Layout describes one kind of digest line and its stat companion. A
+// Layout of another package takes effect through Register, which also
+// indexes it; an unregistered one has no file names and does not rename
+// tags that clash with its keys.
 type Layout struct {
 	Name   string // e.g. "http-server"; files are Name-digest.log and Name-stat.log
 	Style  Style

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,13 +46,18 @@ type Disk struct {
 	parked atomic.Bool   // the writer sleeps until a producer wakes it
 	wake   chan struct{} // producers wake or nudge the writer
 	high   uint64        // queue length that triggers a nudge
-	_      [64]byte
+	// nudgeMask: producers compare the queue length with high at every
+	// position p with p&nudgeMask == 0 (every 64th, or more often in a
+	// small queue).
+	nudgeMask uint64
+	_         [64]byte
 
-	cfg  Config
-	stop chan struct{} // closed by Close
-	done chan struct{}
-	stat *statTable
-	c    counters
+	cfg       Config
+	stop      chan struct{} // closed by Close
+	closeOnce sync.Once
+	done      chan struct{}
+	stat      *statTable
+	c         counters
 
 	enc   digest.Encoder
 	files map[fileKey]*outFile
@@ -99,6 +105,7 @@ func NewDisk(cfg Config) (*Disk, error) {
 		files: map[fileKey]*outFile{},
 	}
 	d.high = uint64(d.q.size() / 4)
+	d.nudgeMask = min(63, max(d.high, 1)-1)
 	d.stat = newStatTable(d)
 	go d.run()
 	go d.stat.run()
@@ -113,7 +120,8 @@ func (d *Disk) Report(s *span.Span) {
 	}
 	sl, pos, ok := d.q.reserve()
 	if !ok && d.cfg.Discard == DropOldest {
-		if _, popped := d.q.pop(); popped {
+		// A cancelled position (nil) is already counted as closedLate.
+		if old, popped := d.q.pop(); popped && old != nil {
 			d.hot.oldest.Add(1)
 		}
 		sl, pos, ok = d.q.reserve()
@@ -131,7 +139,7 @@ func (d *Disk) Report(s *span.Span) {
 		return
 	}
 	sl.commit(pos, s)
-	if d.parked.Load() || (pos&63 == 0 && int64(pos-d.q.head.Load()) > int64(d.high)) {
+	if d.parked.Load() || (pos&d.nudgeMask == 0 && int64(pos-d.q.head.Load()) > int64(d.high)) {
 		d.nudge()
 	}
 }
@@ -146,12 +154,14 @@ func (d *Disk) nudge() {
 }
 
 // Close implements Reporter: everything reported before Close is written.
+// Concurrent and repeated calls return once the first has finished.
 func (d *Disk) Close() error {
-	if !d.closed.Swap(true) {
+	d.closeOnce.Do(func() {
+		d.closed.Store(true)
 		close(d.stop)
-	}
-	<-d.done
-	d.stat.stop()
+		<-d.done
+		d.stat.stop()
+	})
 	return nil
 }
 
@@ -305,7 +315,7 @@ func (d *Disk) handle(s *span.Span) {
 func (d *Disk) warnDrops() {
 	n := d.dropped()
 	if n != d.lastDropped {
-		d.cfg.SelfLog.Printf(LevelWarn, "discarded %d spans: the report queue (size %d) was full; %d discarded in all", n-d.lastDropped, d.cfg.QueueSize, n)
+		d.cfg.SelfLog.Printf(LevelWarn, "discarded %d spans: the report queue (size %d) was full; %d discarded in all", n-d.lastDropped, d.q.size(), n)
 		d.lastDropped = n
 	}
 }

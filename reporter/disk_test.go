@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,5 +74,51 @@ func TestDiskWritesEverythingReportedBeforeClose(t *testing.T) {
 func TestDiskNeedsADirectory(t *testing.T) {
 	if _, err := reporter.NewDisk(reporter.Config{}); err == nil {
 		t.Fatal("a reporter without a directory was made")
+	}
+}
+
+// Every span reported around a Close from many goroutines, into a tiny
+// DropOldest queue, ends up in exactly one counter; concurrent Close calls
+// neither panic nor return before the files are closed.
+func TestDiskCountsEverySpanAcrossClose(t *testing.T) {
+	spans := finishedSpans(t, 64)
+	for round := range 40 {
+		dir := t.TempDir()
+		d, err := reporter.NewDisk(reporter.Config{Dir: dir, App: "close", QueueSize: 2, Discard: reporter.DropOldest, StatInterval: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var calls atomic.Int64
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for g := range 8 {
+			wg.Go(func() {
+				for i := g; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					d.Report(spans[i%len(spans)])
+					calls.Add(1)
+				}
+			})
+		}
+		time.Sleep(2 * time.Millisecond)
+		var closers sync.WaitGroup
+		for range 3 {
+			closers.Go(func() { d.Close() })
+		}
+		closers.Wait()
+		close(stop)
+		wg.Wait()
+		st := d.Stats()
+		if st.Reported != calls.Load() {
+			t.Fatalf("round %d: %d calls, %d reported", round, calls.Load(), st.Reported)
+		}
+		if got := st.Written + st.Unsampled + st.Dropped + st.DroppedClosed + st.LinesLost; got != st.Reported {
+			t.Fatalf("round %d: written %d + unsampled %d + dropped %d + closed %d + lost %d = %d, reported %d",
+				round, st.Written, st.Unsampled, st.Dropped, st.DroppedClosed, st.LinesLost, got, st.Reported)
+		}
 	}
 }

@@ -87,7 +87,12 @@ func (l *SelfLog) Limited(key string, every time.Duration, level, format string,
 
 // Dropped returns how many records were lost: queue full or file failing
 // and stderr failing too.
-func (l *SelfLog) Dropped() int64 { return l.dropped.Load() }
+func (l *SelfLog) Dropped() int64 {
+	if l == nil {
+		return 0
+	}
+	return l.dropped.Load()
+}
 
 func (l *SelfLog) run() {
 	defer close(l.done)

@@ -36,7 +36,7 @@ func (r *Recorder) Start(operation string, start time.Time) *Span {
 		s.startWall, s.mono = r.clock.now()
 	} else {
 		s.startWall = start.UnixNano()
-		s.mono = r.clock.monoAt(s.startWall)
+		s.mono = r.clock.monoOf(start)
 	}
 	return s
 }
@@ -44,7 +44,8 @@ func (r *Recorder) Start(operation string, start time.Time) *Span {
 // clock reads the wall clock once per second and derives the wall time of
 // every span start from the monotonic clock, which costs half as much; the
 // monotonic clock also measures durations, so that a wall-clock step
-// cannot make one negative.
+// cannot make one negative. A wall-clock step (or a suspend, which the
+// monotonic clock does not count) shows in start times within a second.
 type clock struct {
 	origin time.Time        // monotonic origin
 	custom func() time.Time // replaces everything when set
@@ -88,13 +89,13 @@ func (c *clock) mono() int64 {
 	return int64(time.Since(c.origin))
 }
 
-// monoAt returns the monotonic time that corresponds to wall time w.
-func (c *clock) monoAt(w int64) int64 {
+// monoOf returns the monotonic time of t: exact when t carries a
+// monotonic reading (time.Now), from the wall clock otherwise.
+func (c *clock) monoOf(t time.Time) int64 {
 	if c.custom != nil {
-		return w
+		return t.UnixNano()
 	}
-	cal := c.cal.Load()
-	return cal.mono + (w - cal.wall)
+	return int64(time.Since(c.origin)) - int64(time.Since(t))
 }
 
 // wallTime returns the current wall time.
