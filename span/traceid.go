@@ -82,7 +82,7 @@ func appendTraceIDMilli(dst []byte, ms int64) []byte {
 		prefix.Store(p)
 	}
 	dst = append(dst, p.text[:p.n]...)
-	dst = appendFixed(dst, nextSeq(), 4)
+	dst = appendSeq(dst, nextSeq())
 	return append(dst, pidText...)
 }
 
@@ -96,20 +96,11 @@ type idPrefix struct {
 
 var prefix atomic.Pointer[idPrefix]
 
-// appendFixed appends the n low decimal digits of v, two at a time.
-func appendFixed(dst []byte, v uint64, n int) []byte {
-	dst = append(dst, "0000000000000000000"[:n]...)
-	b := dst[len(dst)-n:]
-	for i := n - 2; i >= 0; i -= 2 {
-		q := v / 100
-		d := (v - q*100) * 2
-		b[i], b[i+1] = digitPairs[d], digitPairs[d+1]
-		v = q
-	}
-	if n&1 == 1 {
-		b[0] = byte('0' + v%10)
-	}
-	return dst
+// appendSeq appends a sequence number, which always has four digits
+// (1000..9001), two at a time.
+func appendSeq(dst []byte, v uint64) []byte {
+	hi, lo := v/100*2, v%100*2
+	return append(dst, digitPairs[hi], digitPairs[hi+1], digitPairs[lo], digitPairs[lo+1])
 }
 
 const digitPairs = "00010203040506070809" +
