@@ -22,12 +22,6 @@ func NewRecorder(o Owner, l Limits, now func() time.Time) *Recorder {
 	return r
 }
 
-// Owner returns the tracer the recorder reports to.
-func (r *Recorder) Owner() Owner { return r.owner }
-
-// Limits returns the limits the recorder's spans enforce.
-func (r *Recorder) Limits() *Limits { return &r.limits }
-
 // Start returns a started span. A zero start means now. The caller fills
 // the context's ids before the span is shared.
 func (r *Recorder) Start(operation string, start time.Time) *Span {

@@ -13,13 +13,14 @@ import (
 // what opentracing.StartSpanFromContextWithTracer does, with two fewer
 // allocations: the new span and the new context are all it allocates.
 func (t *Tracer) StartSpanFromContext(ctx context.Context, operationName string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context) {
+	parent := opentracing.SpanFromContext(ctx)
 	var s opentracing.Span
-	if p, ok := opentracing.SpanFromContext(ctx).(*span.Span); ok && len(opts) == 0 {
+	if p, ok := parent.(*span.Span); ok && len(opts) == 0 {
 		refs := [1]opentracing.SpanReference{{Type: opentracing.ChildOfRef, ReferencedContext: &p.Ctx}}
 		s = t.start(operationName, &opentracing.StartSpanOptions{References: refs[:]})
 	} else {
-		if p := opentracing.SpanFromContext(ctx); p != nil {
-			opts = append(opts, opentracing.ChildOf(p.Context()))
+		if parent != nil {
+			opts = append(opts, opentracing.ChildOf(parent.Context()))
 		}
 		s = t.StartSpan(operationName, opts...)
 	}
