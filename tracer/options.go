@@ -35,8 +35,7 @@ type config struct {
 	maxStatKeys   int
 	maxCarrier    int
 	limits        span.Limits
-	now           func() time.Time
-	customNow     func() time.Time // set by WithClock: spans read it too
+	now           func() time.Time // WithClock; nil is the system clock
 	reporters     []reporter.Reporter
 	zone          string
 }
@@ -58,7 +57,6 @@ func defaultConfig() *config {
 			MaxTagValueLen: 16 << 10,
 			MaxLogs:        128,
 		},
-		now:  time.Now,
 		zone: "null",
 	}
 }
@@ -286,7 +284,7 @@ func WithClock(now func() time.Time) Option {
 		if now == nil {
 			return errors.New("clock is nil")
 		}
-		c.now, c.customNow = now, now
+		c.now = now
 		return nil
 	}
 }

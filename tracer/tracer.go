@@ -99,7 +99,7 @@ func New(opts ...Option) (*Tracer, error) {
 		self: self,
 		plim: propagation.Limits{MaxBaggageSize: cfg.limits.MaxBaggageSize, MaxCarrierSize: cfg.maxCarrier},
 	}
-	t.rec = span.NewRecorder(t, cfg.limits, cfg.customNow)
+	t.rec = span.NewRecorder(t, cfg.limits, cfg.now)
 	self.Printf(reporter.LevelInfo, "sofatracer started: app=%s dir=%s json=%v stat_log_interval=%v queue=%d", cfg.app, cfg.logDir, cfg.json, cfg.statInterval, cfg.queueSize)
 	return t, nil
 }
