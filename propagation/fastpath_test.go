@@ -1,7 +1,6 @@
 package propagation
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -25,8 +24,8 @@ func TestCanonicalHeaderConstants(t *testing.T) {
 	}
 }
 
-// checkFast asserts that queryEscape, queryUnescape and validateID agree
-// with the functions they stand in for.
+// checkFast asserts that queryEscape, queryUnescape and the id class of
+// scan agree with the functions they stand in for.
 func checkFast(t *testing.T, s string) {
 	t.Helper()
 	if got, want := queryEscape(s), url.QueryEscape(s); got != want {
@@ -37,8 +36,8 @@ func checkFast(t *testing.T, s string) {
 	if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
 		t.Fatalf("queryUnescape(%q) = %q, %v; url.QueryUnescape %q, %v", s, got, gerr, want, werr)
 	}
-	if gerr, werr := validateID(s), span.ValidateID(s); !errors.Is(gerr, werr) || (gerr == nil) != (werr == nil) {
-		t.Fatalf("validateID(%q) = %v, span.ValidateID %v", s, gerr, werr)
+	if fast, err := s != "" && len(s) <= span.MaxIDLength && scan(s)&clsID != 0, span.ValidateID(s); fast != (err == nil) {
+		t.Fatalf("the clsID scan of %q says valid=%v, span.ValidateID %v", s, fast, err)
 	}
 }
 

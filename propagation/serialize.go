@@ -105,7 +105,7 @@ func newBuilder(lim Limits) *builder {
 func (b *builder) build() (*span.Context, Result, error) {
 	res := Result{RefusedBaggage: b.bag.Refused}
 	if b.valid&validTrace == 0 {
-		if err := validateID(b.traceID); err != nil {
+		if err := span.ValidateID(b.traceID); err != nil {
 			return nil, res, corrupt("trace_id", err)
 		}
 	}
@@ -113,14 +113,14 @@ func (b *builder) build() (*span.Context, Result, error) {
 		b.spanID = "0"
 	}
 	if b.valid&validSpan == 0 {
-		if err := validateID(b.spanID); err != nil {
+		if err := span.ValidateID(b.spanID); err != nil {
 			return nil, res, corrupt("span_id", err)
 		}
 	}
 	if !b.hasParent {
 		b.parentID = span.ParentOf(b.spanID)
 	} else if b.parentID != "" && b.valid&validParent == 0 {
-		if err := validateID(b.parentID); err != nil {
+		if err := span.ValidateID(b.parentID); err != nil {
 			return nil, res, corrupt("parent_id", err)
 		}
 	}

@@ -73,12 +73,3 @@ func queryUnescape(s string) (string, error) {
 	}
 	return url.QueryUnescape(s)
 }
-
-// validateID is span.ValidateID with a faster scan for the valid ids; an
-// invalid one gets span.ValidateID's error.
-func validateID(id string) error {
-	if id != "" && len(id) <= span.MaxIDLength && scan(id)&clsID != 0 {
-		return nil
-	}
-	return span.ValidateID(id)
-}

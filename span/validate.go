@@ -26,14 +26,21 @@ func ValidateID(id string) error {
 		return ErrIDTooLong
 	}
 	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if c <= ' ' || c >= 0x7f {
-			return ErrIDBadChar
-		}
-		switch c {
-		case '"', '\'', '\\', ',', '&', '=', '%':
+		if !idByte[id[i]] {
 			return ErrIDBadChar
 		}
 	}
 	return nil
 }
+
+// idByte marks the bytes an id may hold.
+var idByte = func() (t [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		switch c {
+		case '"', '\'', '\\', ',', '&', '=', '%':
+		default:
+			t[c] = true
+		}
+	}
+	return t
+}()
