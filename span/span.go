@@ -67,6 +67,18 @@ type more struct {
 	logs []opentracing.LogRecord
 }
 
+// overflowTags is the first capacity of more.tags: plugin spans carry
+// about 15 tags.
+const overflowTags = 16
+
+// moreWithTags is allocated when a span's tags outgrow the inline ones
+// before it has logs: more and the tags' first backing array in one
+// object.
+type moreWithTags struct {
+	more
+	arr [overflowTags]Tag
+}
+
 // NewTraceID returns a new TraceId made at wall time unixNano, stored in
 // the span's own memory: the string lives as long as the span does. Spans
 // are never reused, so the string never changes.
@@ -186,15 +198,24 @@ func (s *Span) setTagLocked(key string, value any) {
 		s.Ctx.ntags++
 		return
 	}
-	if s.more == nil {
-		s.more = new(more)
-	}
-	if s.more.tags == nil {
-		// Past the inline tags: plugin spans carry about 15, so grow once.
-		s.more.tags = append(make([]Tag, 0, 16), s.tagBuf[:]...)
-		s.tagBuf = [inlineTags]Tag{}
+	if s.more == nil || s.more.tags == nil {
+		s.moveTags()
 	}
 	s.more.tags = append(s.more.tags, Tag{key, value})
+}
+
+// moveTags moves the inline tags to more.tags, the tags' home once they
+// outgrow tagBuf.
+func (s *Span) moveTags() {
+	var tags []Tag
+	if s.more == nil {
+		m := new(moreWithTags)
+		s.more, tags = &m.more, m.arr[:0]
+	} else {
+		tags = make([]Tag, 0, overflowTags)
+	}
+	s.more.tags = append(tags, s.tagBuf[:]...)
+	s.tagBuf = [inlineTags]Tag{}
 }
 
 func (s *Span) setPriority(v any) {

@@ -31,3 +31,48 @@ func TestExplicitStartTimeIgnoresCalibration(t *testing.T) {
 		t.Fatalf("start %d, want %d", s.StartUnixNano(), start.UnixNano())
 	}
 }
+
+// Tags keep their first-set order and replace in place across the move
+// from the inline tags to the overflow array, whether or not logs came
+// first, and a plugin-sized span's overflow costs one allocation.
+func TestTagsOverflow(t *testing.T) {
+	for _, logsFirst := range []bool{false, true} {
+		r := NewRecorder(nopOwner{}, Limits{}, nil)
+		s := r.Start("op", time.Time{})
+		if logsFirst {
+			s.LogKV("event", "x")
+		}
+		const n = 20
+		for i := range n {
+			s.SetTag(string(rune('a'+i)), i)
+		}
+		s.SetTag("b", "again")
+		tags := s.Tags()
+		if len(tags) != n {
+			t.Fatalf("logsFirst=%v: %d tags, want %d", logsFirst, len(tags), n)
+		}
+		for i, tag := range tags {
+			want := any(i)
+			if i == 1 {
+				want = "again"
+			}
+			if tag.Key != string(rune('a'+i)) || tag.Value != want {
+				t.Fatalf("logsFirst=%v: tag %d = %v, want %c=%v", logsFirst, i, tag, 'a'+i, want)
+			}
+		}
+		if logsFirst && len(s.Logs()) != 1 {
+			t.Fatalf("logs %d, want 1", len(s.Logs()))
+		}
+	}
+	r := NewRecorder(nopOwner{}, Limits{}, nil)
+	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"}
+	allocs := testing.AllocsPerRun(100, func() {
+		s := r.Start("op", time.Time{})
+		for _, k := range keys {
+			s.SetTag(k, "v")
+		}
+	})
+	if allocs != 2 { // the span and its overflow
+		t.Fatalf("%v allocations for a span with %d tags, want 2", allocs, len(keys))
+	}
+}
