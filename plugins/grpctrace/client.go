@@ -98,7 +98,7 @@ func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method,
 		span.Tag{Key: span.TagInvokeType, Value: invokeType},
 		span.Tag{Key: span.TagThreadName, Value: "grpc-client"})
 
-	w := &mdWriter{kv: make([]string, 0, 20)}
+	w := newMDWriter()
 	if err := tr.Inject(sp.Context(), propagation.Triple, w); errors.Is(err, opentracing.ErrUnsupportedFormat) {
 		w.kv = w.kv[:0]
 		_ = tr.Inject(sp.Context(), opentracing.HTTPHeaders, w)

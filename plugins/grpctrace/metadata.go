@@ -19,7 +19,16 @@ var traceKeys = []string{
 
 // mdWriter is an opentracing.TextMapWriter collecting outgoing metadata
 // pairs: keys lowercased, invalid keys dropped, values made printable.
-type mdWriter struct{ kv []string }
+type mdWriter struct {
+	kv  []string
+	buf [20]string // kv's first backing array: enough for a call's pairs
+}
+
+func newMDWriter() *mdWriter {
+	w := new(mdWriter)
+	w.kv = w.buf[:0]
+	return w
+}
 
 // Set implements opentracing.TextMapWriter.
 func (w *mdWriter) Set(k, v string) {
