@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -307,6 +308,39 @@ func TestV2Encode(t *testing.T) {
 		}
 		if got := f.(*Request); got.Proto != p || got.ID != 7 || string(got.Content) != "xyz" {
 			t.Fatalf("%+v decoded %+v", p, got)
+		}
+	}
+}
+
+// TestDecodeHeaderSizes decodes frames with 0 to 20 header pairs, across
+// the sizes that newRequest and newResponse allocate differently.
+func TestDecodeHeaderSizes(t *testing.T) {
+	for n := range 21 {
+		var h Header
+		for i := range n {
+			h = append(h, HeaderField{fmt.Sprint("k", i), strings.Repeat("v", i)})
+		}
+		b, err := AppendRequest(nil, &Request{Class: ClassSofaRequest, Header: h, Content: []byte("c")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Unmarshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := f.(*Request)
+		if !reflect.DeepEqual(req.Header, h) || string(req.Content) != "c" || req.Class != ClassSofaRequest {
+			t.Fatalf("%d pairs: request decoded as %+v", n, req)
+		}
+		if b, err = AppendResponse(nil, &Response{Header: h, Status: StatusServerException}); err != nil {
+			t.Fatal(err)
+		}
+		if f, err = Unmarshal(b); err != nil {
+			t.Fatal(err)
+		}
+		resp := f.(*Response)
+		if !reflect.DeepEqual(resp.Header, h) || resp.Status != StatusServerException {
+			t.Fatalf("%d pairs: response decoded as %+v", n, resp)
 		}
 	}
 }

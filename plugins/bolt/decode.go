@@ -275,28 +275,86 @@ func buildFrame(fh *fixedHeader, fixed, meta, content, trailer []byte) (Frame, e
 		}
 	}
 	cl := fh.classLen
-	hdr, err := DecodeHeader(meta[cl:])
+	n, err := scanHeader(meta[cl:])
 	if err != nil {
 		return nil, err
 	}
 	class := internClass(meta[:cl])
 	if fh.typ == TypeResponse {
-		return &Response{
+		resp, hdr := newResponse(n)
+		*resp = Response{
 			Proto: fh.proto, ID: fh.id, Heartbeat: fh.cmd == CmdHeartbeat, Version: fh.ver,
-			Codec: fh.codec, Status: Status(fh.status), Class: class, Header: hdr, Content: content,
-		}, nil
+			Codec: fh.codec, Status: Status(fh.status), Class: class, Content: content,
+		}
+		if n > 0 {
+			resp.Header = appendPairs(hdr, meta[cl:])
+		}
+		return resp, nil
 	}
-	req := &Request{
+	req, hdr := newRequest(n)
+	*req = Request{
 		Proto: fh.proto, ID: fh.id, Oneway: fh.typ == TypeOneway, Heartbeat: fh.cmd == CmdHeartbeat,
 		Version: fh.ver, Codec: fh.codec, Timeout: time.Duration(fh.timeout) * time.Millisecond,
-		Class: class, Header: hdr, Content: content,
+		Class: class, Content: content,
 	}
-	svc, ok := hdr.Lookup(KeyService)
+	if n > 0 {
+		req.Header = appendPairs(hdr, meta[cl:])
+	}
+	svc, ok := req.Header.Lookup(KeyService)
 	if !ok {
-		svc = hdr.Get(KeyTargetService)
+		svc = req.Header.Get(KeyTargetService)
 	}
-	req.Service, req.Method = svc, hdr.Get(KeyMethodName)
+	req.Service, req.Method = svc, req.Header.Get(KeyMethodName)
 	return req, nil
+}
+
+// withPairs is a decoded frame allocated together with the array of its
+// header pairs.
+type withPairs[F, A any] struct {
+	frame F
+	pairs A
+}
+
+// newRequest returns a Request and an empty Header with room for n pairs,
+// in one allocation when n ≤ 16: for a multiple of 4 pairs it is no larger
+// than the two apart.
+func newRequest(n int) (*Request, Header) {
+	switch {
+	case n == 0:
+		return new(Request), nil
+	case n <= 4:
+		a := new(withPairs[Request, [4]HeaderField])
+		return &a.frame, a.pairs[:0]
+	case n <= 8:
+		a := new(withPairs[Request, [8]HeaderField])
+		return &a.frame, a.pairs[:0]
+	case n <= 12:
+		a := new(withPairs[Request, [12]HeaderField])
+		return &a.frame, a.pairs[:0]
+	case n <= 16:
+		a := new(withPairs[Request, [16]HeaderField])
+		return &a.frame, a.pairs[:0]
+	}
+	return new(Request), make(Header, 0, n)
+}
+
+// newResponse is newRequest for a Response; responses seldom carry more
+// than a few pairs.
+func newResponse(n int) (*Response, Header) {
+	switch {
+	case n == 0:
+		return new(Response), nil
+	case n == 1:
+		a := new(withPairs[Response, [1]HeaderField])
+		return &a.frame, a.pairs[:0]
+	case n == 2:
+		a := new(withPairs[Response, [2]HeaderField])
+		return &a.frame, a.pairs[:0]
+	case n <= 4:
+		a := new(withPairs[Response, [4]HeaderField])
+		return &a.frame, a.pairs[:0]
+	}
+	return new(Response), make(Header, 0, n)
 }
 
 // internClass avoids allocating the common SOFARPC class names.

@@ -120,8 +120,13 @@ func DecodeHeader(b []byte) (Header, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
+	return appendPairs(make(Header, 0, n), b), nil
+}
+
+// appendPairs appends the non-null pairs of b, a header block that
+// scanHeader accepted, to h. Their strings share one allocation.
+func appendPairs(h Header, b []byte) Header {
 	all := string(b)
-	h := make(Header, 0, n)
 	off := 0
 	for off < len(all) {
 		kOff, kLen := off+4, int(int32(binary.BigEndian.Uint32(b[off:])))
@@ -133,7 +138,7 @@ func DecodeHeader(b []byte) (Header, error) {
 		}
 		h = append(h, HeaderField{all[kOff : kOff+kLen], all[vOff : vOff+vLen]})
 	}
-	return h, nil
+	return h
 }
 
 // scanHeader validates b and counts its non-null pairs.
