@@ -17,7 +17,7 @@ type Client struct {
 	opts   *options
 	w      *frameWriter
 	invoke Invoker // interceptor chain; nil without interceptors
-	peer   Peer
+	peer   connPeer
 
 	nextID atomic.Uint32
 	reads  atomic.Uint64 // frames received, for idle detection
@@ -152,7 +152,7 @@ func (c *Client) fail(cause error) error {
 	err := fmt.Errorf("%w: %w", ErrClosed, cause)
 	if c.shutdown(err) {
 		if c.opts.onError != nil && !errors.Is(cause, io.EOF) {
-			c.opts.onError(c.peer, cause)
+			c.opts.onError(c.peer.Peer, cause)
 		}
 		return err
 	}

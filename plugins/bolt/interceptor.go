@@ -59,9 +59,22 @@ func addrText(a net.Addr) string {
 	return a.String()
 }
 
-func newPeer(conn net.Conn) Peer {
+// connPeer is what a connection stores in the contexts of its calls: its
+// Peer, and the span tag values made from it, boxed once per connection.
+type connPeer struct {
+	Peer
+	remoteIP           any // Remote
+	localIP, localPort any // the parts of Local; nil unless it is host:port
+}
+
+func newPeer(conn net.Conn) connPeer {
 	l, r := conn.LocalAddr(), conn.RemoteAddr()
-	return Peer{LocalAddr: l, RemoteAddr: r, Local: addrText(l), Remote: addrText(r)}
+	p := connPeer{Peer: Peer{LocalAddr: l, RemoteAddr: r, Local: addrText(l), Remote: addrText(r)}}
+	p.remoteIP = p.Remote
+	if ip, port, err := net.SplitHostPort(p.Local); err == nil {
+		p.localIP, p.localPort = ip, port
+	}
+	return p
 }
 
 type peerKey struct{}
@@ -69,14 +82,18 @@ type peerKey struct{}
 // PeerFromContext returns the connection addresses stored in ctx by a Client
 // (for its interceptors) or a Server (for interceptors and handlers).
 func PeerFromContext(ctx context.Context) (Peer, bool) {
-	p, ok := ctx.Value(peerKey{}).(*Peer)
-	if !ok {
-		return Peer{}, false
+	if p := connPeerFrom(ctx); p != nil {
+		return p.Peer, true
 	}
-	return *p, true
+	return Peer{}, false
 }
 
-func withPeer(ctx context.Context, p *Peer) context.Context {
+func connPeerFrom(ctx context.Context) *connPeer {
+	p, _ := ctx.Value(peerKey{}).(*connPeer)
+	return p
+}
+
+func withPeer(ctx context.Context, p *connPeer) context.Context {
 	return context.WithValue(ctx, peerKey{}, p)
 }
 

@@ -16,7 +16,7 @@ type serverConn struct {
 	s        *Server
 	conn     net.Conn
 	w        *frameWriter
-	peer     Peer
+	peer     connPeer
 	ctx      context.Context // parent of request contexts; carries the Peer
 	cancel   context.CancelFunc
 	handlers sync.WaitGroup
@@ -89,7 +89,7 @@ func (sc *serverConn) serve() {
 			err = fmt.Errorf("%w: nothing received for %v", ErrIdleTimeout, s.opts.idleTimeout)
 		}
 		if s.opts.onError != nil {
-			s.opts.onError(sc.peer, err)
+			s.opts.onError(sc.peer.Peer, err)
 		}
 	}
 	if !sc.isStopping() {

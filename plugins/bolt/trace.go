@@ -7,6 +7,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -45,6 +46,7 @@ func WithNewTraceContext() TraceOption {
 type traceConfig struct {
 	tr         opentracing.Tracer
 	newContext bool
+	cache      tagCache
 }
 
 // Result codes of SOFARPC digest lines.
@@ -57,42 +59,74 @@ const (
 )
 
 func (c *traceConfig) client(ctx context.Context, req *Request, invoke Invoker) (*Response, error) {
-	var opts []opentracing.StartSpanOption
+	op := c.cache.op(req.Service, req.Method)
+	var sp opentracing.Span
 	if parent := opentracing.SpanFromContext(ctx); parent != nil {
-		opts = append(opts, opentracing.ChildOf(parent.Context()))
+		sp = c.tr.StartSpan(op.name, opentracing.ChildOf(parent.Context()))
+	} else {
+		sp = c.tr.StartSpan(op.name)
 	}
-	sp := c.tr.StartSpan(operation(req), opts...)
-	invokeType := "sync"
+	var invokeType any = "sync"
 	if req.Oneway {
 		invokeType = "oneway"
 	}
-	setTags(sp, span.KindClient, req, "bolt-client")
-	sp.SetTag(span.TagInvokeType, invokeType)
-	sp.SetTag(span.TagRouterRecord, "DIRECT")
-	if p, ok := PeerFromContext(ctx); ok {
-		sp.SetTag(span.TagRemoteIP, p.Remote)
-		if ip, port, err := net.SplitHostPort(p.Local); err == nil {
-			sp.SetTag(span.TagLocalIP, ip)
-			sp.SetTag(span.TagLocalPort, port)
+	tags := append(make([]span.Tag, 0, 12),
+		span.Tag{Key: span.TagComponent, Value: "bolt"},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
+		span.Tag{Key: span.TagProtocol, Value: "bolt"},
+		span.Tag{Key: span.TagService, Value: op.service},
+		span.Tag{Key: span.TagMethod, Value: op.method},
+		span.Tag{Key: span.TagThreadName, Value: "bolt-client"},
+		span.Tag{Key: span.TagInvokeType, Value: invokeType},
+		span.Tag{Key: span.TagRouterRecord, Value: "DIRECT"})
+	if p := connPeerFrom(ctx); p != nil {
+		tags = append(tags, span.Tag{Key: span.TagRemoteIP, Value: p.remoteIP})
+		if p.localIP != nil {
+			tags = append(tags,
+				span.Tag{Key: span.TagLocalIP, Value: p.localIP},
+				span.Tag{Key: span.TagLocalPort, Value: p.localPort})
 		}
 	}
-	if app := req.Header.Get("sofa_head_target_app"); app != "" {
-		sp.SetTag(span.TagRemoteApp, app)
+	if app := req.Header.Get(KeyTargetApp); app != "" {
+		tags = append(tags, span.Tag{Key: span.TagRemoteApp, Value: c.cache.app(app)})
 	}
+	pluginutil.SetTags(sp, tags...)
 
-	traced := *req // the caller's request and header stay as they were
-	traced.Header = req.Header.Clone()
-	req = &traced
+	req = copyForTrace(req) // the caller's request and header stay as they were
 	c.inject(sp, req)
 	resp, err := invoke(opentracing.ContextWithSpan(ctx, sp), req)
 
-	sp.SetTag(span.TagReqSize, req.Size())
+	tags = append(tags[:0], span.Tag{Key: span.TagReqSize, Value: req.Size()})
 	if resp != nil {
-		sp.SetTag(span.TagRespSize, resp.Size())
+		tags = append(tags, span.Tag{Key: span.TagRespSize, Value: resp.Size()})
 	}
-	code := clientResult(resp, err)
-	finish(sp, code, err)
+	finish(sp, tags, clientResult(resp, err), err)
 	return resp, err
+}
+
+// tracedRequest is the copy of a request that a traced call sends. Its
+// array holds a typical header and the keys inject adds, so that the copy
+// is one allocation.
+type tracedRequest struct {
+	req Request
+	hdr [24]HeaderField
+}
+
+// injectRoom is the number of keys inject may add to a header.
+const injectRoom = 8
+
+// copyForTrace returns a copy of req whose header shares no storage with
+// req's and has room for the trace keys.
+func copyForTrace(req *Request) *Request {
+	n := len(req.Header) + injectRoom
+	if n > len(tracedRequest{}.hdr) {
+		traced := *req
+		traced.Header = append(make(Header, 0, n), req.Header...)
+		return &traced
+	}
+	t := &tracedRequest{req: *req}
+	t.req.Header = append(t.hdr[:0], req.Header...)
+	return &t.req
 }
 
 func (c *traceConfig) inject(sp opentracing.Span, req *Request) {
@@ -115,30 +149,41 @@ func (c *traceConfig) inject(sp opentracing.Span, req *Request) {
 
 func (c *traceConfig) server(ctx context.Context, req *Request, next Invoker) (*Response, error) {
 	carrier := headerCarrier{&req.Header}
-	var opts []opentracing.StartSpanOption
 	sc, err := c.tr.Extract(propagation.SOFARPC, carrier)
 	if errors.Is(err, opentracing.ErrUnsupportedFormat) {
 		sc, err = c.tr.Extract(opentracing.HTTPHeaders, carrier)
 	}
+	op := c.cache.op(req.Service, req.Method)
+	var sp opentracing.Span
 	if err == nil && sc != nil {
-		opts = append(opts, span.ShareContext(sc))
+		sp = c.tr.StartSpan(op.name, span.ShareContext(sc))
+	} else {
+		sp = c.tr.StartSpan(op.name)
 	}
-	sp := c.tr.StartSpan(operation(req), opts...)
-	setTags(sp, span.KindServer, req, "bolt-server")
-	if p, ok := PeerFromContext(ctx); ok {
-		sp.SetTag(span.TagRemoteIP, p.Remote)
+	tags := append(make([]span.Tag, 0, 10),
+		span.Tag{Key: span.TagComponent, Value: "bolt"},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
+		span.Tag{Key: span.TagProtocol, Value: "bolt"},
+		span.Tag{Key: span.TagService, Value: op.service},
+		span.Tag{Key: span.TagMethod, Value: op.method},
+		span.Tag{Key: span.TagThreadName, Value: "bolt-server"})
+	if p := connPeerFrom(ctx); p != nil {
+		tags = append(tags, span.Tag{Key: span.TagRemoteIP, Value: p.remoteIP})
 	}
-	for _, k := range []string{propagation.RPCCallerApp, "app"} {
-		if app := req.Header.Get(k); app != "" {
-			sp.SetTag(span.TagRemoteApp, app)
-			break
-		}
+	app := req.Header.Get(propagation.RPCCallerApp)
+	if app == "" {
+		app = req.Header.Get(KeyAppName)
 	}
-	sp.SetTag(span.TagReqSize, req.Size())
+	if app != "" {
+		tags = append(tags, span.Tag{Key: span.TagRemoteApp, Value: c.cache.app(app)})
+	}
+	tags = append(tags, span.Tag{Key: span.TagReqSize, Value: req.Size()})
+	pluginutil.SetTags(sp, tags...)
 
 	resp, herr := next(opentracing.ContextWithSpan(ctx, sp), req)
+	tags = tags[:0]
 	if resp != nil {
-		sp.SetTag(span.TagRespSize, resp.Size())
+		tags = append(tags, span.Tag{Key: span.TagRespSize, Value: resp.Size()})
 	}
 	status := StatusFromError(herr)
 	if herr == nil && resp != nil {
@@ -148,35 +193,40 @@ func (c *traceConfig) server(ctx context.Context, req *Request, next Invoker) (*
 	if code == ResultSuccess && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		code = ResultTimeout // answered after the caller's timeout
 	}
-	finish(sp, code, herr)
+	finish(sp, tags, code, herr)
 	return resp, herr
 }
 
-func operation(req *Request) string {
-	if req.Method != "" {
-		return req.Service + "#" + req.Method
-	}
-	return req.Service
-}
-
-func setTags(sp opentracing.Span, kind string, req *Request, thread string) {
-	sp.SetTag(span.TagComponent, "bolt")
-	sp.SetTag(span.TagSpanKind, kind)
-	sp.SetTag(span.TagProtocol, "bolt")
-	sp.SetTag(span.TagService, req.Service)
-	sp.SetTag(span.TagMethod, req.Method)
-	sp.SetTag(span.TagThreadName, thread)
-}
-
-func finish(sp opentracing.Span, code string, err error) {
-	sp.SetTag(span.TagResultCode, code)
+// finish sets tags and the result tags on sp and finishes it. tags should
+// have room for three more.
+func finish(sp opentracing.Span, tags []span.Tag, code string, err error) {
+	tags = append(tags, span.Tag{Key: span.TagResultCode, Value: resultValue(code)})
 	if code != ResultSuccess {
-		sp.SetTag(span.TagError, true)
+		tags = append(tags, span.Tag{Key: span.TagError, Value: true})
 		if err != nil {
-			sp.SetTag(span.TagErrorMessage, err.Error())
+			tags = append(tags, span.Tag{Key: span.TagErrorMessage, Value: err.Error()})
 		}
 	}
+	pluginutil.SetTags(sp, tags...)
 	sp.Finish()
+}
+
+// resultValue returns code as a tag value; unlike a variable, the
+// constants convert to any without an allocation.
+func resultValue(code string) any {
+	switch code {
+	case ResultSuccess:
+		return ResultSuccess
+	case ResultBizError:
+		return ResultBizError
+	case ResultRPCError:
+		return ResultRPCError
+	case ResultTimeout:
+		return ResultTimeout
+	case ResultRouting:
+		return ResultRouting
+	}
+	return code
 }
 
 // clientResult maps a call's outcome to a SOFARPC result code.

@@ -5,14 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
@@ -216,5 +220,66 @@ func TestUnsampledTraceWritesNoDigestButCounts(t *testing.T) {
 		if st := tr.Stats().Reporter; st.Written != 0 || st.Unsampled != 1 || st.StatRows != 1 {
 			t.Errorf("%s: %+v", tr.AppName(), st)
 		}
+	}
+}
+
+// TestTracedCallKeepsCallerHeader: whether the traced copy of a request
+// fits its inline header array or not, the caller's header is left as it
+// was and the server gets it plus the trace keys.
+func TestTracedCallKeepsCallerHeader(t *testing.T) {
+	got := make(chan Header, 1)
+	_, addr := startServer(t, HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
+		got <- req.Header
+		return echo(ctx, req)
+	}))
+	c := dial(t, addr, WithTracer(newTestTracer(t, "client")))
+	for _, n := range []int{0, 3, 16, 17, 40} {
+		var h Header
+		for i := range n {
+			h = append(h, HeaderField{fmt.Sprint("k", i), "v"})
+		}
+		if n > 0 {
+			h[0] = HeaderField{propagation.RPCSpanID, "stale"} // replaced in the copy only
+		}
+		want := h.Clone()
+		req := &Request{Service: "svc", Method: "m", Header: h}
+		if _, err := c.Call(bg(t), req); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(req.Header, want) {
+			t.Fatalf("%d keys: the caller's header became %v", n, req.Header)
+		}
+		sent := <-got
+		for _, f := range want[min(n, 1):] {
+			if sent.Get(f.Key) != f.Value {
+				t.Fatalf("%d keys: server got %v", n, sent)
+			}
+		}
+		if sent.Get(propagation.RPCTraceID) == "" || sent.Get(propagation.RPCSpanID) != "0" || sent.Get(propagation.RPCCallerApp) != "client" {
+			t.Fatalf("%d keys: bad trace keys in %v", n, sent)
+		}
+	}
+}
+
+func TestTagCacheBound(t *testing.T) {
+	var c tagCache
+	for i := range maxCached + 10 {
+		s := fmt.Sprint("svc", i)
+		if op := c.op(s, "m"); op.name != s+"#m" || op.service != s || op.method != "m" {
+			t.Fatalf("op(%q, m) = %+v", s, op)
+		}
+		if v := c.app(s); v != s {
+			t.Fatalf("app(%q) = %v", s, v)
+		}
+	}
+	if op := c.op("svc", ""); op.name != "svc" || op.method != "" {
+		t.Fatalf("op(svc, \"\") = %+v", op)
+	}
+	long := strings.Repeat("x", maxCachedLen+1)
+	if op := c.op(long, "m"); op.name != long+"#m" {
+		t.Fatalf("op of a long service = %+v", op)
+	}
+	if n := c.n.Load(); n != maxCached {
+		t.Fatalf("%d entries cached, want %d", n, maxCached)
 	}
 }
