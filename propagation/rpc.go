@@ -62,7 +62,7 @@ func injectRPC(sc *span.Context, f format, w opentracing.TextMapWriter) {
 }
 
 // rpcKeys names the keys one RPC form reads, in order of preference for
-// the ids.
+// the ids (at most two each).
 type rpcKeys struct {
 	trace, span     []string
 	sampled         string
@@ -76,46 +76,75 @@ var (
 	tripleKeys = rpcKeys{trace: []string{TriSOFATraceID, TriTraceID}, span: []string{TriSOFARpcID, TriSpanID}, sampled: TriSampled, biz: TriBizBaggage, sys: TriSysBaggage, caseInsensitive: true}
 )
 
-func extractRPC(r opentracing.TextMapReader, f format, lim Limits) (*span.Context, Result, error) {
-	keys := boltKeys
-	if f == Triple {
-		keys = tripleKeys
+// Slots of rpcState: one per key an RPC form reads.
+const (
+	slotSampled = iota
+	slotBiz
+	slotSys
+	slotSerialized
+	slotTrace                 // and slotTrace+1
+	slotSpan  = slotTrace + 2 // and slotSpan+1
+	rpcSlots  = slotSpan + 2
+)
+
+// rpcState collects the first value of each key an RPC extract reads.
+type rpcState struct {
+	keys  *rpcKeys
+	vals  [rpcSlots]string
+	found [rpcSlots]bool
+}
+
+func (st *rpcState) add(k, v string) error {
+	if st.keys.caseInsensitive {
+		k = strings.ToLower(k)
 	}
-	vals := map[string]string{}
-	err := r.ForeachKey(func(k, v string) error {
-		if keys.caseInsensitive {
-			k = strings.ToLower(k)
+	if i := st.keys.slot(k); i >= 0 && !st.found[i] {
+		st.vals[i], st.found[i] = v, true
+	}
+	return nil
+}
+
+// first returns the value of the first of the two slots from i that was
+// found.
+func (st *rpcState) first(i int) (string, bool) {
+	for j := i; j < i+2; j++ {
+		if st.found[j] {
+			return st.vals[j], true
 		}
-		if _, dup := vals[k]; !dup && keys.wants(k) {
-			vals[k] = v
-		}
-		return nil
-	})
-	if err != nil {
+	}
+	return "", false
+}
+
+func extractRPC(r opentracing.TextMapReader, f format, lim Limits) (*span.Context, Result, error) {
+	st := &rpcState{keys: &boltKeys}
+	if f == Triple {
+		st.keys = &tripleKeys
+	}
+	if err := r.ForeachKey(st.add); err != nil {
 		return nil, Result{}, err
 	}
-	for k, v := range vals {
+	for i, v := range st.vals {
 		if len(v) > lim.MaxCarrierSize {
-			return nil, Result{}, corrupt(k, errTooLarge)
+			return nil, Result{}, corrupt(st.keys.name(i), errTooLarge)
 		}
 	}
-	if s, ok := vals[keys.serialized]; ok && keys.serialized != "" {
-		return Parse(s, lim)
+	if st.found[slotSerialized] {
+		return Parse(st.vals[slotSerialized], lim)
 	}
 	b := newBuilder(lim)
-	b.traceID, b.hasTrace = first(vals, keys.trace)
-	b.spanID, _ = first(vals, keys.span)
+	b.traceID, b.hasTrace = st.first(slotTrace)
+	b.spanID, _ = st.first(slotSpan)
 	if !b.hasTrace {
 		return nil, Result{}, opentracing.ErrSpanContextNotFound
 	}
-	biz, sys := vals[keys.biz], vals[keys.sys]
+	biz, sys := st.vals[slotBiz], st.vals[slotSys]
 	if f == Triple {
 		biz, sys = MetadataDecode(biz), MetadataDecode(sys)
 	}
 	span.ParseMap(biz, func(k, v string) bool { b.bag.AddBiz(k, v); return true })
 	span.ParseMap(sys, func(k, v string) bool { b.bag.AddSys(k, v); return true })
-	if v, ok := vals[keys.sampled]; ok {
-		b.sampled = parseBool(v)
+	if st.found[slotSampled] {
+		b.sampled = parseBool(st.vals[slotSampled])
 	} else if bag := b.bag.Build(); bag != nil {
 		// Old SOFARPC callers put the flag in the system baggage.
 		if v, ok := bag.Sys["samp"]; ok {
@@ -125,34 +154,49 @@ func extractRPC(r opentracing.TextMapReader, f format, lim Limits) (*span.Contex
 	return b.build()
 }
 
-func (k *rpcKeys) wants(key string) bool {
+// slot returns the rpcState slot of key, or -1 when the form does not
+// read it.
+func (k *rpcKeys) slot(key string) int {
 	switch key {
-	case k.sampled, k.biz, k.sys:
-		return true
+	case "":
+		return -1
+	case k.sampled:
+		return slotSampled
+	case k.biz:
+		return slotBiz
+	case k.sys:
+		return slotSys
+	case k.serialized:
+		return slotSerialized
 	}
-	if key == k.serialized && key != "" {
-		return true
-	}
-	for _, t := range k.trace {
+	for i, t := range k.trace {
 		if key == t {
-			return true
+			return slotTrace + i
 		}
 	}
-	for _, s := range k.span {
+	for i, s := range k.span {
 		if key == s {
-			return true
+			return slotSpan + i
 		}
 	}
-	return false
+	return -1
 }
 
-func first(vals map[string]string, keys []string) (string, bool) {
-	for _, k := range keys {
-		if v, ok := vals[k]; ok {
-			return v, true
-		}
+// name returns the key of slot i.
+func (k *rpcKeys) name(i int) string {
+	switch {
+	case i == slotSampled:
+		return k.sampled
+	case i == slotBiz:
+		return k.biz
+	case i == slotSys:
+		return k.sys
+	case i == slotSerialized:
+		return k.serialized
+	case i < slotSpan:
+		return k.trace[i-slotTrace]
 	}
-	return "", false
+	return k.span[i-slotSpan]
 }
 
 // MetadataSafe makes v a valid gRPC metadata value, which must be

@@ -3,6 +3,7 @@ package propagation_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"maps"
 	"strings"
 	"testing"
@@ -345,5 +346,39 @@ func TestTripleBaggageIsMetadataSafe(t *testing.T) {
 	}
 	if want := map[string]string{"k": "a=b&c%d", "x": "%41"}; !maps.Equal(got.Baggage().Biz, want) {
 		t.Errorf("raw baggage %q, want %q", got.Baggage().Biz, want)
+	}
+}
+
+// pairList is a TextMapReader that may repeat a key, as Bolt headers and
+// gRPC metadata can.
+type pairList [][2]string
+
+func (p pairList) ForeachKey(fn func(k, v string) error) error {
+	for _, kv := range p {
+		if err := fn(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The first value of a repeated RPC key wins, and an oversized value is
+// refused with the key's name.
+func TestExtractRPCFirstValueAndSize(t *testing.T) {
+	r := pairList{
+		{propagation.RPCTraceID, sofaTrace}, {propagation.RPCSpanID, "0.2"},
+		{propagation.RPCTraceID, "0a0fe9271567477985327100299999"}, {propagation.RPCSpanID, "0.9"},
+	}
+	c, _, err := propagation.Extract(propagation.SOFARPC, r, propagation.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TraceID != sofaTrace || c.SpanID != "0.2" {
+		t.Fatalf("got %s/%s, want the first values %s/0.2", c.TraceID, c.SpanID, sofaTrace)
+	}
+	big := append(r[:2:2], [2]string{propagation.RPCPenAttrs, "k=" + strings.Repeat("v", 70<<10) + "&"})
+	_, _, err = propagation.Extract(propagation.SOFARPC, big, propagation.Limits{})
+	if !errors.Is(err, opentracing.ErrSpanContextCorrupted) || !strings.Contains(err.Error(), propagation.RPCPenAttrs) {
+		t.Fatalf("oversized baggage: %v, want a corrupted-context error naming %s", err, propagation.RPCPenAttrs)
 	}
 }
