@@ -8,19 +8,19 @@ import "github.com/opentracing/opentracing-go"
 // span are "0.1.1", "0.1.2", ... With a context of another tracer it is a
 // plain ChildOf reference.
 func ShareContext(client opentracing.SpanContext) opentracing.StartSpanOption {
+	if c, ok := client.(*Context); ok && c != nil {
+		return Shared{c} // pointer-shaped: no allocation
+	}
 	return shareOption{client}
 }
 
+// shareOption is ShareContext of another tracer's context.
 type shareOption struct{ ctx opentracing.SpanContext }
 
 func (o shareOption) Apply(opts *opentracing.StartSpanOptions) {
-	ref := o.ctx
-	if c, ok := ref.(*Context); ok && c != nil {
-		ref = Shared{c}
-	}
-	if ref != nil {
+	if o.ctx != nil {
 		opts.References = append(opts.References, opentracing.SpanReference{
-			Type: opentracing.ChildOfRef, ReferencedContext: ref,
+			Type: opentracing.ChildOfRef, ReferencedContext: o.ctx,
 		})
 	}
 }
@@ -29,3 +29,11 @@ func (o shareOption) Apply(opts *opentracing.StartSpanOptions) {
 // tracer that finds it as a ChildOf reference gives the new span the
 // context's own SpanId. It is pointer-shaped, so wrapping costs nothing.
 type Shared struct{ *Context }
+
+// Apply implements opentracing.StartSpanOption: ShareContext of a
+// SOFATracer context.
+func (s Shared) Apply(opts *opentracing.StartSpanOptions) {
+	opts.References = append(opts.References, opentracing.SpanReference{
+		Type: opentracing.ChildOfRef, ReferencedContext: s,
+	})
+}
