@@ -4,6 +4,7 @@ package pluginutil
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/opentracing/opentracing-go"
 
@@ -30,18 +31,25 @@ func AppName(tr opentracing.Tracer) string {
 	return ""
 }
 
-// PeerTags returns peer.ipv4 and peer.port for an IPv4 "ip:port", or
-// remote.ip holding addr for anything else (IPv6, unix sockets).
-func PeerTags(addr string) []span.Tag {
+// AppendPeerTags appends peer.ipv4 and peer.port for an IPv4 "ip:port",
+// or remote.ip holding addr for anything else (IPv6, unix sockets).
+func AppendPeerTags(dst []span.Tag, addr string) []span.Tag {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil || !ap.Addr().Unmap().Is4() {
 		if addr == "" {
-			return nil
+			return dst
 		}
-		return []span.Tag{{Key: span.TagRemoteIP, Value: addr}}
+		return append(dst, span.Tag{Key: span.TagRemoteIP, Value: addr})
 	}
-	return []span.Tag{
-		{Key: span.TagPeerIPv4, Value: ap.Addr().Unmap().String()},
-		{Key: span.TagPeerPort, Value: ap.Port()},
+	var ip string
+	if ap.Addr().Is4() {
+		// netip takes IPv4 in canonical form only (no leading zeros, no
+		// brackets), so the text before the port is what String returns.
+		ip = addr[:strings.LastIndexByte(addr, ':')]
+	} else {
+		ip = ap.Addr().Unmap().String()
 	}
+	return append(dst,
+		span.Tag{Key: span.TagPeerIPv4, Value: ip},
+		span.Tag{Key: span.TagPeerPort, Value: ap.Port()})
 }

@@ -1,0 +1,80 @@
+package pluginutil
+
+import (
+	"maps"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Cache bounds: past MaxCached entries, and for keys longer than
+// MaxCachedLen bytes, values are built per call.
+const (
+	MaxCached    = 1024
+	MaxCachedLen = 256
+)
+
+// Cache keeps values built from strings that repeat from call to call
+// (span tag values made from a method name, say), built and boxed once,
+// so that steady traffic allocates none of them. Cached keys are copies,
+// so that they pin no request buffer. Lookups take no lock; a miss copies
+// the map, which the bound keeps cheap. The zero Cache is ready to use; it
+// must not be copied after first use.
+type Cache[V any] struct {
+	m  atomic.Pointer[map[string]V]
+	mu sync.Mutex // serializes misses
+}
+
+// Get returns the value of key, calling build(key) on a miss.
+func (c *Cache[V]) Get(key string, build func(string) V) V {
+	if m := c.m.Load(); m != nil {
+		if v, ok := (*m)[key]; ok {
+			return v
+		}
+	}
+	return c.miss(key, build)
+}
+
+// GetBytes is Get for a key held in a byte slice, which it does not
+// retain; a hit does not allocate.
+func (c *Cache[V]) GetBytes(key []byte, build func(string) V) V {
+	if m := c.m.Load(); m != nil {
+		if v, ok := (*m)[string(key)]; ok {
+			return v
+		}
+	}
+	return c.miss(string(key), build)
+}
+
+func (c *Cache[V]) miss(key string, build func(string) V) V {
+	if len(key) > MaxCachedLen {
+		return build(key)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var old map[string]V
+	if p := c.m.Load(); p != nil {
+		old = *p
+	}
+	if v, ok := old[key]; ok {
+		return v
+	}
+	if len(old) >= MaxCached {
+		return build(key)
+	}
+	m := make(map[string]V, len(old)+1)
+	maps.Copy(m, old)
+	key = strings.Clone(key) // the caller's may point into a request
+	v := build(key)
+	m[key] = v
+	c.m.Store(&m)
+	return v
+}
+
+// Len returns the number of cached values.
+func (c *Cache[V]) Len() int {
+	if m := c.m.Load(); m != nil {
+		return len(*m)
+	}
+	return 0
+}

@@ -1,0 +1,90 @@
+package pluginutil
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+func TestCacheBounds(t *testing.T) {
+	var c Cache[any]
+	built := 0
+	build := func(s string) any { built++; return s }
+	if v := c.Get("a", build); v != "a" || c.Len() != 1 {
+		t.Fatalf("Get(a) = %v, Len %d", v, c.Len())
+	}
+	c.Get("a", build)
+	if built != 1 {
+		t.Fatalf("a hit built the value again (%d builds)", built)
+	}
+	long := strings.Repeat("x", MaxCachedLen+1)
+	if v := c.Get(long, build); v != long || c.Len() != 1 {
+		t.Fatalf("long key: %v cached: Len %d", v == long, c.Len())
+	}
+	for i := 0; c.Len() < MaxCached; i++ {
+		c.Get(strconv.Itoa(i), build)
+	}
+	before := built
+	if v := c.Get("past-the-cap", build); v != "past-the-cap" || c.Len() != MaxCached {
+		t.Fatalf("past the cap: %v, Len %d", v, c.Len())
+	}
+	c.Get("past-the-cap", build)
+	if built != before+2 {
+		t.Fatalf("past the cap: %d builds, want 2", built-before)
+	}
+	if n := testing.AllocsPerRun(100, func() { c.Get("a", build) }); n != 0 {
+		t.Fatalf("hit: %v allocs", n)
+	}
+	buf := []byte("a")
+	if n := testing.AllocsPerRun(100, func() { c.GetBytes(buf, build) }); n != 0 {
+		t.Fatalf("GetBytes hit: %v allocs", n)
+	}
+}
+
+// A key cached from a byte slice is a copy: reusing the slice changes
+// neither the key nor the value.
+func TestCacheGetBytesCopies(t *testing.T) {
+	var c Cache[any]
+	build := func(s string) any { return s }
+	buf := []byte("svc")
+	if v := c.GetBytes(buf, build); v != "svc" {
+		t.Fatalf("GetBytes = %v", v)
+	}
+	copy(buf, "xyz")
+	if v := c.Get("svc", func(string) any { return "rebuilt" }); v != "svc" {
+		t.Fatalf("after reuse of the buffer: %v, want svc", v)
+	}
+}
+
+func TestAppendPeerTags(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:50000", "10.1.2.3:80", "[::ffff:10.1.2.3]:81"} {
+		ap := netip.MustParseAddrPort(addr)
+		want := []span.Tag{
+			{Key: span.TagPeerIPv4, Value: ap.Addr().Unmap().String()},
+			{Key: span.TagPeerPort, Value: ap.Port()},
+		}
+		checkTags(t, addr, AppendPeerTags(nil, addr), want)
+	}
+	for _, addr := range []string{"[::1]:80", "@", "/tmp/sock", "010.1.2.3:80"} {
+		checkTags(t, addr, AppendPeerTags(nil, addr), []span.Tag{{Key: span.TagRemoteIP, Value: addr}})
+	}
+	if tags := AppendPeerTags(nil, ""); len(tags) != 0 {
+		t.Errorf("empty addr: %v", tags)
+	}
+}
+
+func checkTags(t *testing.T, name string, got, want []span.Tag) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %v, want %v", name, got, want)
+		return
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+}
