@@ -38,11 +38,13 @@ func UnaryClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnaryCli
 		if !o.traced(ctx, method) {
 			return invoker(ctx, method, req, reply, cc, callOpts...)
 		}
-		sp, ctx := startClient(ctx, tr, o, method, invokeSync)
-		var p peer.Peer
-		// Full slice expression: never append into the caller's array.
-		err := invoker(ctx, method, req, reply, cc, append(callOpts[:len(callOpts):len(callOpts)], grpc.Peer(&p))...)
-		tags := peerTags(&p, cc)
+		c := new(clientCall)
+		sp, ctx := startClient(ctx, tr, o, method, invokeSync, &c.w)
+		// A copy: never append into the caller's array.
+		callOpts = append(append(c.opts[:0], callOpts...), grpc.Peer(&c.p))
+		err := invoker(ctx, method, req, reply, cc, callOpts...)
+		var buf [9]span.Tag
+		tags := appendPeerTags(buf[:0], &c.p, cc)
 		if o.sizes {
 			if n, ok := size(req); ok {
 				tags = append(tags, span.Tag{Key: span.TagReqSize, Value: n})
@@ -51,9 +53,16 @@ func UnaryClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnaryCli
 				tags = append(tags, span.Tag{Key: span.TagRespSize, Value: n})
 			}
 		}
-		finish(ctx, sp, err, false, tags...)
+		finish(ctx, sp, err, false, tags)
 		return err
 	}
+}
+
+// clientCall is the per-call state of a unary call, in one allocation.
+type clientCall struct {
+	w    mdWriter
+	p    peer.Peer
+	opts [4]grpc.CallOption // the call options' first backing array
 }
 
 // StreamClientInterceptor traces streaming calls with client spans that
@@ -65,10 +74,11 @@ func StreamClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.StreamC
 		if !o.traced(ctx, method) {
 			return streamer(ctx, desc, cc, method, callOpts...)
 		}
-		sp, ctx := startClient(ctx, tr, o, method, invokeStream)
+		sp, ctx := startClient(ctx, tr, o, method, invokeStream, new(mdWriter))
 		cs, err := streamer(ctx, desc, cc, method, callOpts...)
 		if err != nil {
-			finish(ctx, sp, err, false, peerTags(nil, cc)...)
+			var buf [4]span.Tag
+			finish(ctx, sp, err, false, appendPeerTags(buf[:0], nil, cc))
 			return nil, err
 		}
 		s := &clientStream{ClientStream: cs, ctx: ctx, desc: desc, cc: cc, sp: sp, sizes: o.sizes}
@@ -79,26 +89,37 @@ func StreamClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.StreamC
 	}
 }
 
+// contextStarter is implemented by *tracer.Tracer: it starts a child of
+// the span in ctx with fewer allocations than StartSpan with ChildOf.
+type contextStarter interface {
+	StartSpanFromContext(ctx context.Context, operationName string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context)
+}
+
 // startClient starts a client span and puts its context in the outgoing
-// metadata of the returned context.
-func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method, invokeType string) (opentracing.Span, context.Context) {
+// metadata of the returned context; w collects the metadata.
+func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method, invokeType string, w *mdWriter) (opentracing.Span, context.Context) {
 	var sp opentracing.Span
-	if parent := opentracing.SpanFromContext(ctx); parent != nil {
-		sp = tr.StartSpan(o.operation(method), opentracing.ChildOf(parent.Context()))
+	if cs, ok := tr.(contextStarter); ok {
+		sp, ctx = cs.StartSpanFromContext(ctx, o.operation(method))
 	} else {
-		sp = tr.StartSpan(o.operation(method))
+		if parent := opentracing.SpanFromContext(ctx); parent != nil {
+			sp = tr.StartSpan(o.operation(method), opentracing.ChildOf(parent.Context()))
+		} else {
+			sp = tr.StartSpan(o.operation(method))
+		}
+		ctx = opentracing.ContextWithSpan(ctx, sp)
 	}
-	service, name := splitMethod(method)
+	mt := o.methodTags(method)
 	pluginutil.SetTags(sp,
 		span.Tag{Key: span.TagComponent, Value: Component},
 		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
 		span.Tag{Key: span.TagProtocol, Value: Protocol},
-		span.Tag{Key: span.TagService, Value: service},
-		span.Tag{Key: span.TagMethod, Value: name},
-		span.Tag{Key: span.TagInvokeType, Value: invokeType},
+		span.Tag{Key: span.TagService, Value: mt.service},
+		span.Tag{Key: span.TagMethod, Value: mt.method},
+		span.Tag{Key: span.TagInvokeType, Value: invokeTypeValue(invokeType)},
 		span.Tag{Key: span.TagThreadName, Value: "grpc-client"})
 
-	w := newMDWriter()
+	w.kv = w.buf[:0]
 	if err := tr.Inject(sp.Context(), propagation.Triple, w); errors.Is(err, opentracing.ErrUnsupportedFormat) {
 		w.kv = w.kv[:0]
 		_ = tr.Inject(sp.Context(), opentracing.HTTPHeaders, w)
@@ -108,23 +129,24 @@ func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method,
 	}
 	w.Set(propagation.TriInvokeType, invokeType)
 	w.Set(propagation.TriProtocolType, Protocol)
-	return sp, opentracing.ContextWithSpan(w.outgoing(ctx), sp)
+	return sp, w.outgoing(ctx)
 }
 
-// peerTags are remote.ip ("ip:port") and the local address of the call's
-// connection, or the dial target when no connection was made.
-func peerTags(p *peer.Peer, cc *grpc.ClientConn) []span.Tag {
+// appendPeerTags appends remote.ip ("ip:port") and the local address of
+// the call's connection, or the dial target when no connection was made.
+func appendPeerTags(dst []span.Tag, p *peer.Peer, cc *grpc.ClientConn) []span.Tag {
 	if p != nil && p.Addr != nil {
-		return append([]span.Tag{{Key: span.TagRemoteIP, Value: p.Addr.String()}}, localTags(p.LocalAddr)...)
+		dst = append(dst, span.Tag{Key: span.TagRemoteIP, Value: p.Addr.String()})
+		return appendLocalTags(dst, p.LocalAddr)
 	}
 	if cc == nil {
-		return nil
+		return dst
 	}
 	target := cc.Target()
 	if i := strings.Index(target, ":///"); i >= 0 {
 		target = target[i+4:]
 	}
-	return []span.Tag{{Key: span.TagRemoteIP, Value: target}}
+	return append(dst, span.Tag{Key: span.TagRemoteIP, Value: target})
 }
 
 // clientStream counts messages and ends the span with the stream.
@@ -195,13 +217,9 @@ func (s *clientStream) finish(err error) bool {
 	if !s.done.CompareAndSwap(false, true) {
 		return false
 	}
-	var tags []span.Tag
-	if p, ok := peer.FromContext(s.ClientStream.Context()); ok {
-		tags = peerTags(p, s.cc)
-	} else {
-		tags = peerTags(nil, s.cc)
-	}
-	tags = append(tags,
+	var buf [9]span.Tag
+	p, _ := peer.FromContext(s.ClientStream.Context())
+	tags := append(appendPeerTags(buf[:0], p, s.cc),
 		span.Tag{Key: span.TagRPCMessagesSent, Value: s.sent.Load()},
 		span.Tag{Key: span.TagRPCMessagesReceived, Value: s.recv.Load()})
 	if s.sizes {
@@ -209,6 +227,6 @@ func (s *clientStream) finish(err error) bool {
 			span.Tag{Key: span.TagReqSize, Value: s.sentSize.Load()},
 			span.Tag{Key: span.TagRespSize, Value: s.recvSize.Load()})
 	}
-	finish(s.ctx, s.sp, err, false, tags...)
+	finish(s.ctx, s.sp, err, false, tags)
 	return true
 }

@@ -24,12 +24,6 @@ type mdWriter struct {
 	buf [20]string // kv's first backing array: enough for a call's pairs
 }
 
-func newMDWriter() *mdWriter {
-	w := new(mdWriter)
-	w.kv = w.buf[:0]
-	return w
-}
-
 // Set implements opentracing.TextMapWriter.
 func (w *mdWriter) Set(k, v string) {
 	k = strings.ToLower(k)

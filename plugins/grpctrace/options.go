@@ -3,6 +3,8 @@ package grpctrace
 import (
 	"context"
 	"strings"
+
+	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 )
 
 // Option configures the interceptors.
@@ -12,6 +14,9 @@ type options struct {
 	filter func(ctx context.Context, fullMethod string) bool
 	opName func(fullMethod string) string
 	sizes  bool
+
+	methods pluginutil.Cache[methodTags] // by full method
+	apps    pluginutil.Cache[any]        // remote.app values, by name
 }
 
 func newOptions(opts []Option) *options {
@@ -60,4 +65,38 @@ func splitMethod(full string) (service, method string) {
 		return full[:i], full[i+1:]
 	}
 	return "", full
+}
+
+// methodTags are the service and method tag values of a full method.
+type methodTags struct{ service, method any }
+
+func newMethodTags(full string) methodTags {
+	service, method := splitMethod(full)
+	return methodTags{service, method}
+}
+
+func (o *options) methodTags(full string) methodTags {
+	return o.methods.Get(full, newMethodTags)
+}
+
+func (o *options) app(name string) any { return o.apps.Get(name, boxString) }
+
+func boxString(s string) any { return s }
+
+// invokeTypeValue is the invoke.type tag value of t, a constant (which
+// boxes without allocating) for the known types.
+func invokeTypeValue(t string) any {
+	switch t {
+	case invokeSync:
+		return invokeSync
+	case invokeStream:
+		return invokeStream
+	case "oneway":
+		return "oneway"
+	case "future":
+		return "future"
+	case "callback":
+		return "callback"
+	}
+	return t
 }

@@ -57,24 +57,38 @@ func resultCode(err error, server bool) string {
 // grpc-timeout when the call arrived) passes.
 const timeoutSlack = 100 * time.Millisecond
 
-// finish records the outcome and ends the span.
-func finish(ctx context.Context, sp opentracing.Span, err error, server bool, extra ...span.Tag) {
-	pluginutil.SetTags(sp, extra...)
+// finish records the outcome and ends the span. tags are set with the
+// outcome's; give them spare capacity for three more.
+func finish(ctx context.Context, sp opentracing.Span, err error, server bool, tags []span.Tag) {
 	code := resultCode(err, server)
 	if code == ResultRPCError && status.Code(err) == codes.Canceled || errors.Is(err, context.Canceled) {
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < timeoutSlack {
 			code = ResultTimeout
 		}
 	}
-	if err == nil {
-		sp.SetTag(span.TagResultCode, code)
-	} else {
-		pluginutil.SetTags(sp,
-			span.Tag{Key: span.TagResultCode, Value: code},
+	tags = append(tags, span.Tag{Key: span.TagResultCode, Value: resultValue(code)})
+	if err != nil {
+		tags = append(tags,
 			span.Tag{Key: span.TagError, Value: true},
 			span.Tag{Key: span.TagErrorMessage, Value: errorText(err)})
 	}
+	pluginutil.SetTags(sp, tags...)
 	sp.Finish()
+}
+
+// resultValue is code as a tag value, without allocating.
+func resultValue(code string) any {
+	switch code {
+	case ResultSuccess:
+		return ResultSuccess
+	case ResultBizError:
+		return ResultBizError
+	case ResultRPCError:
+		return ResultRPCError
+	case ResultTimeout:
+		return ResultTimeout
+	}
+	return code
 }
 
 func errorText(err error) string {
@@ -93,13 +107,12 @@ func size(m any) (n int64, ok bool) {
 	return 0, false
 }
 
-// localTags are local.client.ip and local.client.port of addr.
-func localTags(addr net.Addr) []span.Tag {
+// appendLocalTags appends local.client.ip and local.client.port of addr.
+func appendLocalTags(dst []span.Tag, addr net.Addr) []span.Tag {
 	if a, ok := addr.(*net.TCPAddr); ok {
-		return []span.Tag{
-			{Key: span.TagLocalIP, Value: a.IP.String()},
-			{Key: span.TagLocalPort, Value: strconv.Itoa(a.Port)},
-		}
+		return append(dst,
+			span.Tag{Key: span.TagLocalIP, Value: a.IP.String()},
+			span.Tag{Key: span.TagLocalPort, Value: strconv.Itoa(a.Port)})
 	}
-	return nil
+	return dst
 }

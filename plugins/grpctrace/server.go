@@ -35,7 +35,8 @@ func UnaryServerInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnarySer
 			if p != nil {
 				err = panicError(p)
 			}
-			var tags []span.Tag
+			var buf [5]span.Tag
+			tags := buf[:0]
 			if o.sizes {
 				if n, ok := size(req); ok {
 					tags = append(tags, span.Tag{Key: span.TagReqSize, Value: n})
@@ -44,7 +45,7 @@ func UnaryServerInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnarySer
 					tags = append(tags, span.Tag{Key: span.TagRespSize, Value: n})
 				}
 			}
-			finish(ctx, sp, err, true, tags...)
+			finish(ctx, sp, err, true, tags)
 			if p != nil {
 				panic(p)
 			}
@@ -68,16 +69,16 @@ func StreamServerInterceptor(tr opentracing.Tracer, opts ...Option) grpc.StreamS
 			if p != nil {
 				err = panicError(p)
 			}
-			tags := []span.Tag{
-				{Key: span.TagRPCMessagesSent, Value: s.sent.Load()},
-				{Key: span.TagRPCMessagesReceived, Value: s.recv.Load()},
-			}
+			var buf [7]span.Tag
+			tags := append(buf[:0],
+				span.Tag{Key: span.TagRPCMessagesSent, Value: s.sent.Load()},
+				span.Tag{Key: span.TagRPCMessagesReceived, Value: s.recv.Load()})
 			if o.sizes {
 				tags = append(tags,
 					span.Tag{Key: span.TagReqSize, Value: s.recvSize.Load()},
 					span.Tag{Key: span.TagRespSize, Value: s.sentSize.Load()})
 			}
-			finish(ctx, sp, err, true, tags...)
+			finish(ctx, sp, err, true, tags)
 			if p != nil {
 				panic(p)
 			}
@@ -100,24 +101,24 @@ func startServer(ctx context.Context, tr opentracing.Tracer, o *options, method,
 	} else {
 		sp = tr.StartSpan(o.operation(method))
 	}
-	service, name := splitMethod(method)
+	mt := o.methodTags(method)
 	if t := incoming(ctx, propagation.TriInvokeType); t != "" && len(t) <= 32 {
 		invokeType = t
 	}
-	tags := []span.Tag{
-		{Key: span.TagComponent, Value: Component},
-		{Key: span.TagSpanKind, Value: span.KindServer},
-		{Key: span.TagProtocol, Value: Protocol},
-		{Key: span.TagService, Value: service},
-		{Key: span.TagMethod, Value: name},
-		{Key: span.TagInvokeType, Value: invokeType},
-		{Key: span.TagThreadName, Value: "grpc-server"},
-	}
+	var buf [9]span.Tag
+	tags := append(buf[:0],
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
+		span.Tag{Key: span.TagProtocol, Value: Protocol},
+		span.Tag{Key: span.TagService, Value: mt.service},
+		span.Tag{Key: span.TagMethod, Value: mt.method},
+		span.Tag{Key: span.TagInvokeType, Value: invokeTypeValue(invokeType)},
+		span.Tag{Key: span.TagThreadName, Value: "grpc-server"})
 	if app := incoming(ctx, propagation.TriCurrentApp); app != "" {
 		if len(app) > maxAppLen {
 			app = app[:maxAppLen]
 		}
-		tags = append(tags, span.Tag{Key: span.TagRemoteApp, Value: app})
+		tags = append(tags, span.Tag{Key: span.TagRemoteApp, Value: o.app(app)})
 	}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		tags = append(tags, span.Tag{Key: span.TagRemoteIP, Value: p.Addr.String()})
