@@ -36,9 +36,22 @@ func NewTransport(tr opentracing.Tracer, base http.RoundTripper, opts ...Option)
 }
 
 type transport struct {
-	tr   opentracing.Tracer
-	base http.RoundTripper
-	o    *options
+	tr    opentracing.Tracer
+	base  http.RoundTripper
+	o     *options
+	hosts pluginutil.Cache[hostTags] // by URL host
+}
+
+// hostTags are the peer.hostname and peer.port tag values of a URL host;
+// httpsPort is the port of an https URL.
+type hostTags struct{ hostname, port, httpsPort any }
+
+func newHostTags(host string) hostTags {
+	u := url.URL{Scheme: "http", Host: host}
+	h := hostTags{hostname: u.Hostname(), port: port(&u)}
+	u.Scheme = "https"
+	h.httpsPort = port(&u)
+	return h
 }
 
 // CloseIdleConnections forwards to the base transport, so that
@@ -60,17 +73,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		sp = t.tr.StartSpan(t.o.operation(req))
 	}
+	h := t.hosts.Get(req.URL.Host, newHostTags)
+	peerPort := h.port
+	if req.URL.Scheme == "https" {
+		peerPort = h.httpsPort
+	}
 	pluginutil.SetTags(sp,
 		span.Tag{Key: span.TagComponent, Value: Component},
 		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
-		span.Tag{Key: span.TagHTTPMethod, Value: method(req)},
+		span.Tag{Key: span.TagHTTPMethod, Value: methodValue(req)},
 		span.Tag{Key: span.TagHTTPURL, Value: clientURL(req.URL, t.o.query)},
 		span.Tag{Key: span.TagThreadName, Value: "http-client"},
-		span.Tag{Key: span.TagPeerHostname, Value: req.URL.Hostname()},
-		span.Tag{Key: span.TagPeerPort, Value: port(req.URL)})
+		span.Tag{Key: span.TagPeerHostname, Value: h.hostname},
+		span.Tag{Key: span.TagPeerPort, Value: peerPort})
 
-	c := &clientCall{sp: sp, reqSize: req.ContentLength}
-	out := *req // shallow copy; the headers are copied below
+	// out is a shallow copy; the headers are copied below.
+	c := &clientCall{sp: sp, reqSize: req.ContentLength, out: *req}
+	out := &c.out
 	out.Header = req.Header.Clone()
 	if out.Header == nil {
 		out.Header = http.Header{}
@@ -87,7 +106,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.reqSize = -1
 	}
 
-	resp, err := t.base.RoundTrip(&out)
+	resp, err := t.base.RoundTrip(out)
 	if err != nil {
 		c.fail(req.Context(), err)
 		return nil, err
@@ -106,8 +125,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// clientCall is the per-request state, in one allocation.
+// clientCall is the per-request state, with the outgoing request, in one
+// allocation.
 type clientCall struct {
+	out      http.Request
 	sp       opentracing.Span
 	reqSize  int64 // -1: counted by reqBody
 	reqBody  countingBody

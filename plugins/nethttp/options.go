@@ -72,9 +72,24 @@ func (o *options) operation(r *http.Request) string {
 	return "HTTP " + r.Method
 }
 
-func method(r *http.Request) string {
-	if r.Method == "" {
+// methodValue is the http.method tag value: r.Method, GET when empty; a
+// constant (which boxes without allocating) for the common methods.
+func methodValue(r *http.Request) any {
+	switch r.Method {
+	case http.MethodGet, "":
 		return http.MethodGet
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodOptions:
+		return http.MethodOptions
 	}
 	return r.Method
 }

@@ -61,13 +61,14 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		sp = m.tr.StartSpan(m.o.operation(r))
 	}
-	pluginutil.SetTags(sp,
+	var buf [7]span.Tag
+	tags := append(buf[:0],
 		span.Tag{Key: span.TagComponent, Value: Component},
 		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
-		span.Tag{Key: span.TagHTTPMethod, Value: method(r)},
+		span.Tag{Key: span.TagHTTPMethod, Value: methodValue(r)},
 		span.Tag{Key: span.TagHTTPURL, Value: serverURL(r, m.o.query)},
 		span.Tag{Key: span.TagThreadName, Value: "http-server"})
-	pluginutil.SetTags(sp, pluginutil.PeerTags(r.RemoteAddr)...)
+	pluginutil.SetTags(sp, pluginutil.AppendPeerTags(tags, r.RemoteAddr)...)
 
 	c := &serverCall{rw: responseWriter{w: w}}
 	r2 := r.WithContext(opentracing.ContextWithSpan(r.Context(), sp))
