@@ -1,28 +1,16 @@
 package bolt
 
 import (
-	"strings"
-	"sync"
-	"sync/atomic"
+	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 )
 
 // tagCache keeps the span tag values made from request strings that repeat
-// from call to call (operation name, service, method, remote app), built
-// and boxed once, so that steady traffic allocates none of them. Cached
-// strings are copies, so that they pin no frame buffer. It is bounded:
-// past maxCached entries, and for long strings, values are made per call.
+// from call to call (operation name, service, method, remote app), so
+// that steady traffic allocates none of them; see pluginutil.Cache.
 type tagCache struct {
-	ops  sync.Map // opKey → *opTags
-	apps sync.Map // app name → the same name as an any
-	n    atomic.Int32
+	ops  pluginutil.Cache[opTags] // by opKey
+	apps pluginutil.Cache[any]    // remote.app values, by name
 }
-
-const (
-	maxCached    = 1024
-	maxCachedLen = 256 // bytes of a cached service, method or app name
-)
-
-type opKey struct{ service, method string }
 
 // opTags are the operation name and the service and method tag values of
 // one service and method.
@@ -31,7 +19,21 @@ type opTags struct {
 	service, method any
 }
 
-func newOpTags(service, method string) opTags {
+func (c *tagCache) op(service, method string) opTags {
+	if len(service)+len(method) >= pluginutil.MaxCachedLen {
+		return makeOpTags(service, method) // not cached
+	}
+	// The key: the service's length (one byte), the service, the method;
+	// either may hold any byte.
+	var buf [pluginutil.MaxCachedLen]byte
+	key := append(append(append(buf[:0], byte(len(service))), service...), method...)
+	return c.ops.GetBytes(key, func(key string) opTags {
+		n := int(key[0])
+		return makeOpTags(key[1:1+n], key[1+n:])
+	})
+}
+
+func makeOpTags(service, method string) opTags {
 	name := service
 	if method != "" {
 		name = service + "#" + method
@@ -39,33 +41,7 @@ func newOpTags(service, method string) opTags {
 	return opTags{name: name, service: service, method: method}
 }
 
-func (c *tagCache) op(service, method string) opTags {
-	if v, ok := c.ops.Load(opKey{service, method}); ok {
-		return *v.(*opTags)
-	}
-	if len(service) > maxCachedLen || len(method) > maxCachedLen || c.n.Load() >= maxCached {
-		return newOpTags(service, method)
-	}
-	service, method = strings.Clone(service), strings.Clone(method)
-	t := newOpTags(service, method)
-	if _, loaded := c.ops.LoadOrStore(opKey{service, method}, &t); !loaded {
-		c.n.Add(1)
-	}
-	return t
-}
-
 // app returns the remote.app tag value of name.
-func (c *tagCache) app(name string) any {
-	if v, ok := c.apps.Load(name); ok {
-		return v
-	}
-	if len(name) > maxCachedLen || c.n.Load() >= maxCached {
-		return name
-	}
-	name = strings.Clone(name)
-	v, loaded := c.apps.LoadOrStore(name, name)
-	if !loaded {
-		c.n.Add(1)
-	}
-	return v
-}
+func (c *tagCache) app(name string) any { return c.apps.Get(name, boxString) }
+
+func boxString(s string) any { return s }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
 	"github.com/sofatracer/sofatracer-go/tracer"
@@ -263,7 +264,7 @@ func TestTracedCallKeepsCallerHeader(t *testing.T) {
 
 func TestTagCacheBound(t *testing.T) {
 	var c tagCache
-	for i := range maxCached + 10 {
+	for i := range pluginutil.MaxCached + 10 {
 		s := fmt.Sprint("svc", i)
 		if op := c.op(s, "m"); op.name != s+"#m" || op.service != s || op.method != "m" {
 			t.Fatalf("op(%q, m) = %+v", s, op)
@@ -275,11 +276,24 @@ func TestTagCacheBound(t *testing.T) {
 	if op := c.op("svc", ""); op.name != "svc" || op.method != "" {
 		t.Fatalf("op(svc, \"\") = %+v", op)
 	}
-	long := strings.Repeat("x", maxCachedLen+1)
+	long := strings.Repeat("x", pluginutil.MaxCachedLen)
 	if op := c.op(long, "m"); op.name != long+"#m" {
 		t.Fatalf("op of a long service = %+v", op)
 	}
-	if n := c.n.Load(); n != maxCached {
-		t.Fatalf("%d entries cached, want %d", n, maxCached)
+	if n := c.ops.Len(); n != pluginutil.MaxCached {
+		t.Fatalf("%d operations cached, want %d", n, pluginutil.MaxCached)
+	}
+	if n := c.apps.Len(); n != pluginutil.MaxCached {
+		t.Fatalf("%d apps cached, want %d", n, pluginutil.MaxCached)
+	}
+	// Any byte may be in a service or a method, including the key's
+	// length byte's values.
+	for _, sm := range [][2]string{{"a\x01b", "c"}, {"", "m"}, {"\x00", "\x00"}} {
+		var c tagCache
+		for range 2 { // miss, then hit
+			if op := c.op(sm[0], sm[1]); op.service != sm[0] || op.method != sm[1] {
+				t.Fatalf("op(%q, %q) = %+v", sm[0], sm[1], op)
+			}
+		}
 	}
 }
