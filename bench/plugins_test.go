@@ -30,8 +30,8 @@ import (
 //
 // Besides ns/op, B/op and allocs/op, every sub-benchmark reports spans/op
 // (spans finished per request: go-stdlib's client makes two) and dropped/op
-// (spans the tracer's queue dropped, which must stay 0 or the plugin looks
-// cheaper than it is).
+// (spans the tracer's queue dropped, which should stay near 0 or the plugin
+// looks cheaper than it is).
 
 // The sub-benchmark names.
 const (
