@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"math"
 	"slices"
 	"strconv"
 
@@ -62,7 +63,20 @@ func (e *Encoder) AppendDigest(dst []byte, s *span.Span, l *Layout) []byte {
 }
 
 func (e *Encoder) field(w *lineWriter, s *span.Span, l *Layout, f *Field, rpc bool) {
-	v, ok := e.value(s, l, f)
+	var (
+		v  string
+		ok bool
+	)
+	if f.Source == FromTag {
+		raw := firstTag(s, f.Tags)
+		if n, isInt := intTag(raw); isInt { // sizes, status codes: no string made
+			w.int(f.Name, n, f.Num)
+			return
+		}
+		v, ok = span.TagText(raw), raw != nil
+	} else {
+		v, ok = e.value(s, l, f)
+	}
 	if !ok && f.Optional && rpc && w.json {
 		return
 	}
@@ -84,12 +98,8 @@ func (e *Encoder) field(w *lineWriter, s *span.Span, l *Layout, f *Field, rpc bo
 func (e *Encoder) value(s *span.Span, l *Layout, f *Field) (string, bool) {
 	switch f.Source {
 	case FromTag:
-		for _, t := range f.Tags {
-			if v := s.Tag(t); v != nil {
-				return span.TagText(v), true
-			}
-		}
-		return "", false
+		v := firstTag(s, f.Tags)
+		return span.TagText(v), v != nil
 	case FromResult:
 		return ResultCode(s, l), true
 	case FromCostMs:
@@ -107,6 +117,43 @@ func (e *Encoder) value(s *span.Span, l *Layout, f *Field) (string, bool) {
 		return tagString(s, span.TagSpanKind), true
 	}
 	return "", false
+}
+
+// firstTag returns the value of the first of keys that s has, or nil.
+func firstTag(s *span.Span, keys []string) any {
+	for _, k := range keys {
+		if v := s.Tag(k); v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// intTag returns v as an int64 when it is an integer that fits one.
+func intTag(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case int32:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case uint:
+		return int64(x), x <= math.MaxInt64
+	case uint64:
+		return int64(x), x <= math.MaxInt64
+	case uint32:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint8:
+		return int64(x), true
+	}
+	return 0, false
 }
 
 // extraTags writes the tags no field consumed, for layouts that keep them
@@ -253,6 +300,16 @@ func (w *lineWriter) str(k, v string) {
 	} else {
 		w.dst = AppendPlain(w.dst, v)
 	}
+}
+
+// int writes n, quoted in JSON unless num.
+func (w *lineWriter) int(k string, n int64, num bool) {
+	w.key(k)
+	if num || !w.json {
+		w.dst = strconv.AppendInt(w.dst, n, 10)
+		return
+	}
+	w.dst = append(strconv.AppendInt(append(w.dst, '"'), n, 10), '"')
 }
 
 func (w *lineWriter) appendBaggage(m map[string]string) []byte {

@@ -436,3 +436,42 @@ func TestAppendDigestBizNoDuplicateKeys(t *testing.T) {
 		}
 	}
 }
+
+// Integer tag values are appended without making strings, and read the
+// same as their TagText: numbers in numeric fields (req.size.bytes), quoted
+// strings in text fields (resp.size of RPC lines), bare in plain lines.
+// result.code of HTTP lines comes from the status code of any integer type.
+func TestIntegerTagValues(t *testing.T) {
+	tr := newTracer(t)
+	for _, v := range []any{0, -1, int8(-8), int16(1600), int32(-32), int64(1 << 40), uint(7), uint8(8), uint16(404), uint32(1 << 31), uint64(1 << 63), uint64(42), 99, 200, 599, 600, "301"} {
+		want := span.TagText(v)
+		enc := digest.Encoder{App: "app", JSON: true, Newline: "\n"}
+
+		hs := buildSpan(t, tr, "GET /", span.Tag{Key: "component", Value: "net/http"}, span.Tag{Key: "span.kind", Value: "server"},
+			span.Tag{Key: span.TagReqSize, Value: v}, span.Tag{Key: span.TagHTTPStatusCode, Value: v})
+		_, vals, err := jsonObject(enc.AppendDigest(nil, hs, digest.Classify(hs)))
+		if err != nil {
+			t.Fatalf("%T %v: %v", v, v, err)
+		}
+		if _, isString := v.(string); !isString && string(vals["req.size.bytes"]) != want {
+			t.Errorf("%T %v: req.size.bytes %s, want the number %s", v, v, vals["req.size.bytes"], want)
+		}
+		if got := rawString(t, vals["result.code"]); got != want {
+			t.Errorf("%T %v: result.code %q, want %q", v, v, got, want)
+		}
+
+		rs := buildSpan(t, tr, "svc#m", span.Tag{Key: "component", Value: "bolt"}, span.Tag{Key: "span.kind", Value: "client"},
+			span.Tag{Key: span.TagRespSize, Value: v})
+		_, vals, err = jsonObject(enc.AppendDigest(nil, rs, digest.Classify(rs)))
+		if err != nil {
+			t.Fatalf("%T %v: %v", v, v, err)
+		}
+		if got := rawString(t, vals["resp.size"]); got != want {
+			t.Errorf("%T %v: resp.size %q, want %q", v, v, got, want)
+		}
+		enc.JSON = false
+		if line := string(enc.AppendDigest(nil, rs, digest.Classify(rs))); !strings.Contains(line, ","+want+",") {
+			t.Errorf("%T %v: plain line %q has no field %q", v, v, line, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -200,11 +201,21 @@ var httpStatKey = []Field{
 }
 
 func httpResult(s *span.Span) string {
-	if v := s.Tag(span.TagHTTPStatusCode); v != nil {
-		return span.TagText(v)
+	v := s.Tag(span.TagHTTPStatusCode)
+	if n, ok := intTag(v); ok && n >= 100 && n < 600 {
+		return statusTexts[n-100]
 	}
-	return ""
+	return span.TagText(v)
 }
+
+// statusTexts are the texts of status codes 100 to 599, made once instead
+// of for every span.
+var statusTexts = func() (t [500]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(100 + i)
+	}
+	return t
+}()
 
 // httpSuccess is SOFATracer's HTTP rule: 1xx, 2xx, 301 and 302 succeed.
 func httpSuccess(code string, failed bool) bool {
