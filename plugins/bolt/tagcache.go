@@ -42,6 +42,4 @@ func makeOpTags(service, method string) opTags {
 }
 
 // app returns the remote.app tag value of name.
-func (c *tagCache) app(name string) any { return c.apps.Get(name, boxString) }
-
-func boxString(s string) any { return s }
+func (c *tagCache) app(name string) any { return c.apps.Get(name, pluginutil.Box) }

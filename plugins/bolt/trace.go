@@ -211,23 +211,11 @@ func finish(sp opentracing.Span, tags []span.Tag, code string, err error) {
 	sp.Finish()
 }
 
-// resultValue returns code as a tag value; unlike a variable, the
-// constants convert to any without an allocation.
-func resultValue(code string) any {
-	switch code {
-	case ResultSuccess:
-		return ResultSuccess
-	case ResultBizError:
-		return ResultBizError
-	case ResultRPCError:
-		return ResultRPCError
-	case ResultTimeout:
-		return ResultTimeout
-	case ResultRouting:
-		return ResultRouting
-	}
-	return code
-}
+// resultValues are the result codes, boxed once.
+var resultValues = []any{ResultSuccess, ResultBizError, ResultRPCError, ResultTimeout, ResultRouting}
+
+// resultValue is code as a tag value, without allocating.
+func resultValue(code string) any { return pluginutil.Boxed(code, resultValues) }
 
 // clientResult maps a call's outcome to a SOFARPC result code.
 func clientResult(resp *Response, err error) string {

@@ -79,24 +79,11 @@ func (o *options) methodTags(full string) methodTags {
 	return o.methods.Get(full, newMethodTags)
 }
 
-func (o *options) app(name string) any { return o.apps.Get(name, boxString) }
+func (o *options) app(name string) any { return o.apps.Get(name, pluginutil.Box) }
 
-func boxString(s string) any { return s }
+// invokeTypeValues are the known invoke.type values, boxed once.
+var invokeTypeValues = []any{invokeSync, invokeStream, "oneway", "future", "callback"}
 
-// invokeTypeValue is the invoke.type tag value of t, a constant (which
-// boxes without allocating) for the known types.
-func invokeTypeValue(t string) any {
-	switch t {
-	case invokeSync:
-		return invokeSync
-	case invokeStream:
-		return invokeStream
-	case "oneway":
-		return "oneway"
-	case "future":
-		return "future"
-	case "callback":
-		return "callback"
-	}
-	return t
-}
+// invokeTypeValue is the invoke.type tag value of t, without allocating
+// for the known types.
+func invokeTypeValue(t string) any { return pluginutil.Boxed(t, invokeTypeValues) }

@@ -76,20 +76,11 @@ func finish(ctx context.Context, sp opentracing.Span, err error, server bool, ta
 	sp.Finish()
 }
 
+// resultValues are the result codes, boxed once.
+var resultValues = []any{ResultSuccess, ResultBizError, ResultRPCError, ResultTimeout}
+
 // resultValue is code as a tag value, without allocating.
-func resultValue(code string) any {
-	switch code {
-	case ResultSuccess:
-		return ResultSuccess
-	case ResultBizError:
-		return ResultBizError
-	case ResultRPCError:
-		return ResultRPCError
-	case ResultTimeout:
-		return ResultTimeout
-	}
-	return code
-}
+func resultValue(code string) any { return pluginutil.Boxed(code, resultValues) }
 
 func errorText(err error) string {
 	if st, ok := status.FromError(err); ok {

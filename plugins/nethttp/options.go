@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/opentracing/opentracing-go"
+
+	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 )
 
 // Option configures Middleware and NewTransport; an option that does not
@@ -72,24 +74,14 @@ func (o *options) operation(r *http.Request) string {
 	return "HTTP " + r.Method
 }
 
-// methodValue is the http.method tag value: r.Method, GET when empty; a
-// constant (which boxes without allocating) for the common methods.
+// methodValues are the common methods, boxed once.
+var methodValues = []any{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodPatch, http.MethodOptions}
+
+// methodValue is the http.method tag value: r.Method, GET when empty;
+// no allocation for the common methods.
 func methodValue(r *http.Request) any {
-	switch r.Method {
-	case http.MethodGet, "":
-		return http.MethodGet
-	case http.MethodPost:
-		return http.MethodPost
-	case http.MethodPut:
-		return http.MethodPut
-	case http.MethodDelete:
-		return http.MethodDelete
-	case http.MethodHead:
-		return http.MethodHead
-	case http.MethodPatch:
-		return http.MethodPatch
-	case http.MethodOptions:
-		return http.MethodOptions
+	if r.Method == "" {
+		return methodValues[0]
 	}
-	return r.Method
+	return pluginutil.Boxed(r.Method, methodValues)
 }

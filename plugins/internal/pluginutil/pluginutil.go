@@ -53,3 +53,18 @@ func AppendPeerTags(dst []span.Tag, addr string) []span.Tag {
 		span.Tag{Key: span.TagPeerIPv4, Value: ip},
 		span.Tag{Key: span.TagPeerPort, Value: ap.Port()})
 }
+
+// Box returns s as a tag value (for Cache.Get).
+func Box(s string) any { return s }
+
+// Boxed returns s as a tag value. When s equals one of values, strings
+// boxed once (a package-level table of constants), it returns that
+// value, which costs no allocation; other strings are boxed anew.
+func Boxed(s string, values []any) any {
+	for _, v := range values {
+		if v.(string) == s {
+			return v
+		}
+	}
+	return s
+}

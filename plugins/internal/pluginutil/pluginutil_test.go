@@ -88,3 +88,18 @@ func checkTags(t *testing.T, name string, got, want []span.Tag) {
 		}
 	}
 }
+
+// Boxed returns the table's value, without allocating, for a string in
+// the table, and the string itself otherwise.
+func TestBoxed(t *testing.T) {
+	values := []any{"00", "01"}
+	for _, s := range []string{"00", "01", "02", ""} {
+		if v := Boxed(s, values); v != any(s) {
+			t.Errorf("Boxed(%q) = %v", s, v)
+		}
+	}
+	code := string([]byte("01")) // not a constant
+	if n := testing.AllocsPerRun(100, func() { _ = Boxed(code, values) }); n != 0 {
+		t.Errorf("Boxed of a table value: %v allocs", n)
+	}
+}
