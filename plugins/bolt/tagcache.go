@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
+	"github.com/sofatracer/sofatracer-go/span"
 )
 
 // tagCache keeps the span tag values made from request strings that repeat
@@ -17,6 +18,18 @@ type tagCache struct {
 type opTags struct {
 	name            string
 	service, method any
+}
+
+// tags appends the tags every Bolt span starts with. kind and thread are
+// constants, which box without allocating.
+func (t opTags) tags(dst []span.Tag, kind, thread any) []span.Tag {
+	return append(dst,
+		span.Tag{Key: span.TagComponent, Value: "bolt"},
+		span.Tag{Key: span.TagSpanKind, Value: kind},
+		span.Tag{Key: span.TagProtocol, Value: "bolt"},
+		span.Tag{Key: span.TagService, Value: t.service},
+		span.Tag{Key: span.TagMethod, Value: t.method},
+		span.Tag{Key: span.TagThreadName, Value: thread})
 }
 
 func (c *tagCache) op(service, method string) opTags {

@@ -70,13 +70,7 @@ func (c *traceConfig) client(ctx context.Context, req *Request, invoke Invoker) 
 	if req.Oneway {
 		invokeType = "oneway"
 	}
-	tags := append(make([]span.Tag, 0, 12),
-		span.Tag{Key: span.TagComponent, Value: "bolt"},
-		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
-		span.Tag{Key: span.TagProtocol, Value: "bolt"},
-		span.Tag{Key: span.TagService, Value: op.service},
-		span.Tag{Key: span.TagMethod, Value: op.method},
-		span.Tag{Key: span.TagThreadName, Value: "bolt-client"},
+	tags := append(op.tags(make([]span.Tag, 0, 12), span.KindClient, "bolt-client"),
 		span.Tag{Key: span.TagInvokeType, Value: invokeType},
 		span.Tag{Key: span.TagRouterRecord, Value: "DIRECT"})
 	if p := connPeerFrom(ctx); p != nil {
@@ -160,13 +154,7 @@ func (c *traceConfig) server(ctx context.Context, req *Request, next Invoker) (*
 	} else {
 		sp = c.tr.StartSpan(op.name)
 	}
-	tags := append(make([]span.Tag, 0, 10),
-		span.Tag{Key: span.TagComponent, Value: "bolt"},
-		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
-		span.Tag{Key: span.TagProtocol, Value: "bolt"},
-		span.Tag{Key: span.TagService, Value: op.service},
-		span.Tag{Key: span.TagMethod, Value: op.method},
-		span.Tag{Key: span.TagThreadName, Value: "bolt-server"})
+	tags := op.tags(make([]span.Tag, 0, 10), span.KindServer, "bolt-server")
 	if p := connPeerFrom(ctx); p != nil {
 		tags = append(tags, span.Tag{Key: span.TagRemoteIP, Value: p.remoteIP})
 	}

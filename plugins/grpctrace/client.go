@@ -110,14 +110,8 @@ func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method,
 		ctx = opentracing.ContextWithSpan(ctx, sp)
 	}
 	mt := o.methodTags(method)
-	pluginutil.SetTags(sp,
-		span.Tag{Key: span.TagComponent, Value: Component},
-		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
-		span.Tag{Key: span.TagProtocol, Value: Protocol},
-		span.Tag{Key: span.TagService, Value: mt.service},
-		span.Tag{Key: span.TagMethod, Value: mt.method},
-		span.Tag{Key: span.TagInvokeType, Value: invokeTypeValue(invokeType)},
-		span.Tag{Key: span.TagThreadName, Value: "grpc-client"})
+	var buf [7]span.Tag
+	pluginutil.SetTags(sp, mt.tags(buf[:0], span.KindClient, invokeType, "grpc-client")...)
 
 	w.kv = w.buf[:0]
 	if err := tr.Inject(sp.Context(), propagation.Triple, w); errors.Is(err, opentracing.ErrUnsupportedFormat) {

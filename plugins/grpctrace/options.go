@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
+	"github.com/sofatracer/sofatracer-go/span"
 )
 
 // Option configures the interceptors.
@@ -69,6 +70,19 @@ func splitMethod(full string) (service, method string) {
 
 // methodTags are the service and method tag values of a full method.
 type methodTags struct{ service, method any }
+
+// tags appends the tags every gRPC span starts with. kind and thread are
+// constants, which box without allocating.
+func (mt methodTags) tags(dst []span.Tag, kind any, invokeType string, thread any) []span.Tag {
+	return append(dst,
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: kind},
+		span.Tag{Key: span.TagProtocol, Value: Protocol},
+		span.Tag{Key: span.TagService, Value: mt.service},
+		span.Tag{Key: span.TagMethod, Value: mt.method},
+		span.Tag{Key: span.TagInvokeType, Value: invokeTypeValue(invokeType)},
+		span.Tag{Key: span.TagThreadName, Value: thread})
+}
 
 func newMethodTags(full string) methodTags {
 	service, method := splitMethod(full)

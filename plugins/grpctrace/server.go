@@ -106,14 +106,7 @@ func startServer(ctx context.Context, tr opentracing.Tracer, o *options, method,
 		invokeType = t
 	}
 	var buf [9]span.Tag
-	tags := append(buf[:0],
-		span.Tag{Key: span.TagComponent, Value: Component},
-		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
-		span.Tag{Key: span.TagProtocol, Value: Protocol},
-		span.Tag{Key: span.TagService, Value: mt.service},
-		span.Tag{Key: span.TagMethod, Value: mt.method},
-		span.Tag{Key: span.TagInvokeType, Value: invokeTypeValue(invokeType)},
-		span.Tag{Key: span.TagThreadName, Value: "grpc-server"})
+	tags := mt.tags(buf[:0], span.KindServer, invokeType, "grpc-server")
 	if app := incoming(ctx, propagation.TriCurrentApp); app != "" {
 		if len(app) > maxAppLen {
 			app = app[:maxAppLen]
