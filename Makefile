@@ -1,13 +1,27 @@
 # The test command of README.md and CI: formatting, vet, the race-enabled
-# tests of every package, and short fuzzing of every parser.
-.PHONY: test check unit e2e fuzz-smoke bench-smoke quickstart
+# tests of every module (with real servers from tools/services), the
+# end-to-end tests against a real collector, the benchmarks once, and short
+# fuzzing of every parser.
+.PHONY: test check unit unit-modules e2e fuzz-smoke bench-smoke bench-modules quickstart
+
+# Every Go module of the repository (the SDK at ".", nested plugin and tool
+# modules), except tools/zipkin-server, which only builds the collector.
+MODULES := $(shell find . -name go.mod -not -path './tools/zipkin-server/*' -not -path '*/testdata/*' -printf '%h\n' | sort)
 
 test: check unit e2e bench-smoke fuzz-smoke
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	go vet ./...
-	cd bench && go vet ./...
+	@set -e; for m in $(MODULES); do echo "go vet $$m"; (cd $$m && go vet ./...); done
+
+# Starts the servers of tools/services (PostgreSQL, MariaDB, Redis, RabbitMQ,
+# ...) on 127.0.0.1, runs every module's tests with SOFA_TEST_REQUIRED=1 (a
+# test whose server is missing fails rather than skips), stops them.
+unit:
+	bash tools/services/run.sh test $(MAKE) --no-print-directory unit-modules
+
+unit-modules:
+	@set -e; for m in $(MODULES); do echo "go test -race $$m"; (cd $$m && go test -race -count=1 ./...); done
 
 # End-to-end tests through a real Jaeger (Zipkin v2 API) on 127.0.0.1:
 # builds or reuses the binary, starts it, runs ./e2e/ (which fails, not
@@ -17,11 +31,10 @@ e2e:
 
 # The benchmarks compile and run once each; timing is never asserted.
 bench-smoke:
-	go test -run '^$$' -bench . -benchtime 1x ./...
-	cd bench && go test -run '^$$' -bench . -benchtime 1x ./...
+	bash tools/services/run.sh test $(MAKE) --no-print-directory bench-modules
 
-unit:
-	go test -race -count=1 ./...
+bench-modules:
+	@set -e; for m in $(MODULES); do echo "go test -bench $$m"; (cd $$m && go test -run '^$$' -bench . -benchtime 1x ./...); done
 
 # Each fuzz target for a fixed number of executions (a few seconds each);
 # findings land in testdata/fuzz. A count, not a duration: with a duration,
@@ -29,11 +42,13 @@ unit:
 # exceeded" at the deadline on a loaded machine (golang/go#75804).
 FUZZTIME ?= 20000x
 fuzz-smoke:
-	@for pkg in $$(go list ./...); do \
-	  dir=$$(go list -f '{{.Dir}}' $$pkg); \
-	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-	    echo "fuzz $$pkg $$t"; \
-	    go test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	@set -e; for m in $(MODULES); do \
+	  for pkg in $$(cd $$m && go list ./...); do \
+	    dir=$$(cd $$m && go list -f '{{.Dir}}' $$pkg); \
+	    for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	      echo "fuzz $$pkg $$t"; \
+	      (cd $$m && go test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg) || exit 1; \
+	    done; \
 	  done; \
 	done
 
