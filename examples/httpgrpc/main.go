@@ -3,7 +3,10 @@
 // standard health service); every hop is traced by SOFATracer. It then
 // closes the tracer and prints each digest file with its first line.
 //
-//	go run ./examples/httpgrpc [-logdir DIR]
+// Logs go to the -dir flag when given, else to $SOFA_TRACER_LOG_DIR, else
+// to $SOFA_TRACER_LOGGING_PATH/tracelog, else to ./logs/tracelog.
+//
+//	go run ./examples/httpgrpc [-dir DIR]
 package main
 
 import (
@@ -16,6 +19,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -29,14 +34,13 @@ import (
 )
 
 func main() {
-	dir := flag.String("logdir", "", "log directory (default: a new temporary directory)")
+	dir := flag.String("dir", "", "log directory (default $SOFA_TRACER_LOG_DIR, else $SOFA_TRACER_LOGGING_PATH/tracelog, else ./logs/tracelog)")
 	flag.Parse()
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "httpgrpc-logs-")
-		check(err)
-		*dir = d
+	opts := []tracer.Option{tracer.WithAppName("httpgrpc-demo")}
+	if d := logDir(*dir); d != "" {
+		opts = append(opts, tracer.WithLogDir(d))
 	}
-	tr, err := tracer.New(tracer.WithAppName("httpgrpc-demo"), tracer.WithLogDir(*dir))
+	tr, err := tracer.New(opts...)
 	check(err)
 
 	// gRPC back end: the health service, with the server interceptors.
@@ -106,4 +110,15 @@ func check(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// logDir is the directory to pass to tracer.WithLogDir: the -dir flag when
+// given; "" when SOFA_TRACER_LOG_DIR or SOFA_TRACER_LOGGING_PATH is set, so
+// that tracer.New reads them; else ./logs/tracelog.
+func logDir(flagDir string) string {
+	if flagDir != "" || strings.TrimSpace(os.Getenv("SOFA_TRACER_LOG_DIR")) != "" ||
+		strings.TrimSpace(os.Getenv("SOFA_TRACER_LOGGING_PATH")) != "" {
+		return flagDir
+	}
+	return filepath.Join("logs", "tracelog")
 }

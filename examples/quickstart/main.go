@@ -3,8 +3,10 @@
 // closes the tracer, which writes everything, and prints where the digest
 // and stat files are and one digest line.
 //
-//	go run ./examples/quickstart            # logs under ./logs/tracelog
-//	go run ./examples/quickstart -dir /tmp/x
+//	go run ./examples/quickstart                     # logs under ./logs/tracelog
+//	SOFA_TRACER_LOGGING_PATH=/x go run ./examples/quickstart   # /x/tracelog
+//	SOFA_TRACER_LOG_DIR=/x go run ./examples/quickstart        # /x
+//	go run ./examples/quickstart -dir /tmp/x          # the flag wins
 package main
 
 import (
@@ -16,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,14 +28,14 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", filepath.Join("logs", "tracelog"), "log directory")
+	dir := flag.String("dir", "", "log directory (default $SOFA_TRACER_LOG_DIR, else $SOFA_TRACER_LOGGING_PATH/tracelog, else ./logs/tracelog)")
 	flag.Parse()
 
-	t, err := tracer.New(
-		tracer.WithAppName("quickstart"),
-		tracer.WithLogDir(*dir),
-		tracer.WithStatInterval(time.Second),
-	)
+	opts := []tracer.Option{tracer.WithAppName("quickstart"), tracer.WithStatInterval(time.Second)}
+	if d := logDir(*dir); d != "" {
+		opts = append(opts, tracer.WithLogDir(d))
+	}
+	t, err := tracer.New(opts...)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -78,4 +81,15 @@ func main() {
 	}
 	fmt.Println("last digest line:")
 	fmt.Println(last)
+}
+
+// logDir is the directory to pass to tracer.WithLogDir: the -dir flag when
+// given; "" when SOFA_TRACER_LOG_DIR or SOFA_TRACER_LOGGING_PATH is set, so
+// that tracer.New reads them; else ./logs/tracelog.
+func logDir(flagDir string) string {
+	if flagDir != "" || strings.TrimSpace(os.Getenv("SOFA_TRACER_LOG_DIR")) != "" ||
+		strings.TrimSpace(os.Getenv("SOFA_TRACER_LOGGING_PATH")) != "" {
+		return flagDir
+	}
+	return filepath.Join("logs", "tracelog")
 }
