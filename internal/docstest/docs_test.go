@@ -52,7 +52,7 @@ func TestDocSnippetsCompile(t *testing.T) {
 // The checker itself fails where it must: a snippet that does not compile,
 // one importing a package no module provides, one importing two nested
 // modules; and it accepts fragments, complete files and fragments with
-// leading imports.
+// leading imports, and a fragment importing a nested module.
 func TestCheckerCatchesBadSnippets(t *testing.T) {
 	root, err := repoRoot()
 	if err != nil {
@@ -60,8 +60,8 @@ func TestCheckerCatchesBadSnippets(t *testing.T) {
 	}
 	const rel = "internal/docstest/testdata/"
 	good := collect(t, root, []string{rel + "good.md"})
-	if len(good) != 3 {
-		t.Fatalf("good.md: %d snippets, want 3", len(good))
+	if len(good) != 4 {
+		t.Fatalf("good.md: %d snippets, want 4", len(good))
 	}
 	if errs := compile(t, root, good); len(errs) != 0 {
 		t.Fatalf("good.md: %v", errs)
