@@ -50,8 +50,7 @@ func TestDocSnippetsCompile(t *testing.T) {
 }
 
 // The checker itself fails where it must: a snippet that does not compile,
-// one importing a package no module provides, one importing two nested
-// modules; and it accepts fragments, complete files and fragments with
+// one importing a package no module provides; and it accepts fragments, complete files and fragments with
 // leading imports, and a fragment importing a nested module.
 func TestCheckerCatchesBadSnippets(t *testing.T) {
 	root, err := repoRoot()
