@@ -3,7 +3,7 @@
 // tools/zipkin-server/run.sh): traces through the HTTP, gRPC and Bolt
 // plugins read back through Jaeger's query API, interoperation with
 // zipkin-go instrumented services, and a collector that is down, killed
-// and restarted. See README.md for how to run them.
+// and restarted. See docs/zipkin.md for how to run them.
 //
 // The tests read SOFA_TRACER_E2E_ZIPKIN (the collector's base URL),
 // SOFA_TRACER_E2E_QUERY (Jaeger's query base URL) and

@@ -17,7 +17,7 @@ import (
 // An Option configures a Tracer. Every option has an environment variable
 // (read by New before the options are applied, so options win) and, where
 // one exists, the SOFATracer property key it stands for; the table is in
-// README.md.
+// docs/configuration.md.
 type Option func(*config) error
 
 type config struct {

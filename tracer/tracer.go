@@ -48,7 +48,7 @@ var _ opentracing.Tracer = (*Tracer)(nil)
 
 // New starts a tracer: it checks the log directory (an unwritable one is an
 // error here, not later), writes static-info.log and starts the reporter.
-// The environment is read first (see README.md), then opts are applied.
+// The environment is read first (see docs/configuration.md), then opts are applied.
 func New(opts ...Option) (*Tracer, error) {
 	cfg := defaultConfig()
 	envOpts, err := envOptions()

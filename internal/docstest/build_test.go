@@ -188,6 +188,14 @@ func compile(t *testing.T, root string, all []snippet) []error {
 			args = append(args, "./"+pkg)
 			where = append(where, all[i].String())
 		}
+		// An empty library package as well: go build given several
+		// packages only checks them, it never links or writes a binary.
+		empty := filepath.Join(tmp, "empty.go")
+		if err := os.WriteFile(empty, []byte("package empty\n"), 0o644); err != nil {
+			return append(errs, err)
+		}
+		overlay[filepath.Join(m.dir, "zz_docsnippet", "empty", "empty.go")] = empty
+		args = append(args, "./zz_docsnippet/empty")
 		js, err := json.Marshal(map[string]any{"Replace": overlay})
 		if err != nil {
 			return append(errs, err)
@@ -195,12 +203,28 @@ func compile(t *testing.T, root string, all []snippet) []error {
 		if err := os.WriteFile(args[2], js, 0o644); err != nil {
 			return append(errs, err)
 		}
+		before := names(m.dir)
 		cmd := exec.Command("go", args...)
 		cmd.Dir = m.dir
 		cmd.Env = append(os.Environ(), "GOWORK=off")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			errs = append(errs, fmt.Errorf("snippets built in module %s (%s) do not compile: %v\n%s", m.path, strings.Join(where, ", "), err, out))
 		}
+		for n := range names(m.dir) {
+			if !before[n] {
+				errs = append(errs, fmt.Errorf("building the snippets wrote %s into the repository", filepath.Join(m.dir, n)))
+			}
+		}
 	}
 	return errs
+}
+
+// names returns the names in dir.
+func names(dir string) map[string]bool {
+	out := map[string]bool{}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		out[e.Name()] = true
+	}
+	return out
 }
