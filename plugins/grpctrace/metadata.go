@@ -32,9 +32,9 @@ var mdWriters = sync.Pool{New: func() any {
 	return w
 }}
 
-// release empties w and puts it back into the pool.
+// release empties w and puts it back into the pool. The strings it held
+// stay referenced until the next call overwrites them: ids, a few bytes.
 func (w *mdWriter) release() {
-	clear(w.kv)
 	w.kv = w.buf[:0]
 	mdWriters.Put(w)
 }
