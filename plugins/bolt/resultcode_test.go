@@ -307,3 +307,18 @@ func TestHessianStrings(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadSofaResponse: any body is read without panicking, and a
+// business-error body written by appendBusinessError reads back.
+func FuzzReadSofaResponse(f *testing.F) {
+	for _, seed := range [][]byte{javaBusinessError, javaFrameworkError, javaReply, appendBusinessError(nil, "x")} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		readSofaResponse(body)
+		msg := strings.ToValidUTF8(string(body), "\uFFFD")
+		if isError, got, ok := readSofaResponse(appendBusinessError(nil, msg)); !ok || isError || got != msg {
+			t.Fatalf("%q read back as %v %v %q", msg, ok, isError, got)
+		}
+	})
+}
