@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	otgrpc "github.com/opentracing-contrib/go-grpc"
 	contribhttp "github.com/opentracing-contrib/go-stdlib/nethttp"
@@ -63,12 +64,16 @@ func newPluginTracer(b *testing.B) *tracer.Tracer {
 	return tr
 }
 
-// pluginCounts snapshots a tracer's counters before the timed loop.
-type pluginCounts struct{ finished, dropped int64 }
+// pluginCounts snapshots a tracer's counters and the process's CPU time
+// before the timed loop.
+type pluginCounts struct {
+	finished, dropped int64
+	cpu               time.Duration
+}
 
 func countsOf(tr *tracer.Tracer) pluginCounts {
 	s := tr.Stats()
-	return pluginCounts{finished: s.Finished, dropped: s.Reporter.Dropped}
+	return pluginCounts{finished: s.Finished, dropped: s.Reporter.Dropped, cpu: processCPU()}
 }
 
 // report reports spans/op and dropped/op since before, and fails the
@@ -79,6 +84,8 @@ func (before pluginCounts) report(b *testing.B, tr *tracer.Tracer) {
 	if b.N == 0 {
 		return
 	}
+	tr.Close() // drains the queue: every span is written (or was dropped)
+	b.ReportMetric(float64(processCPU()-before.cpu)/float64(b.N), "cpu-ns/op")
 	s := tr.Stats()
 	b.ReportMetric(float64(s.Finished-before.finished)/float64(b.N), "spans/op")
 	b.ReportMetric(float64(s.Reporter.Dropped-before.dropped)/float64(b.N), "dropped/op")

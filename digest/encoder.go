@@ -269,13 +269,22 @@ func (w *lineWriter) sep() {
 
 // key writes a constant key; caller-controlled keys go through
 // AppendJSONString instead.
-func (w *lineWriter) key(k string) {
-	w.sep()
-	if w.json {
-		w.dst = append(w.dst, '"')
-		w.dst = append(w.dst, k...)
-		w.dst = append(w.dst, '"', ':')
+func (w *lineWriter) key(k string) { w.dst = w.appendKey(w.dst, k) }
+
+// appendKey appends the separator and key k to d. The field writers
+// append to a local slice and store w.dst once: every store through w
+// costs a write barrier while the garbage collector runs.
+func (w *lineWriter) appendKey(d []byte, k string) []byte {
+	if w.count > 0 {
+		d = append(d, ',')
 	}
+	w.count++
+	if w.json {
+		d = append(d, '"')
+		d = append(d, k...)
+		d = append(d, '"', ':')
+	}
+	return d
 }
 
 // quote opens a string value that the caller appends without escaping
@@ -294,22 +303,22 @@ func (w *lineWriter) unquote() {
 }
 
 func (w *lineWriter) str(k, v string) {
-	w.key(k)
+	d := w.appendKey(w.dst, k)
 	if w.json {
-		w.dst = AppendJSONString(w.dst, v)
+		w.dst = AppendJSONString(d, v)
 	} else {
-		w.dst = AppendPlain(w.dst, v)
+		w.dst = AppendPlain(d, v)
 	}
 }
 
 // int writes n, quoted in JSON unless num.
 func (w *lineWriter) int(k string, n int64, num bool) {
-	w.key(k)
+	d := w.appendKey(w.dst, k)
 	if num || !w.json {
-		w.dst = strconv.AppendInt(w.dst, n, 10)
+		w.dst = strconv.AppendInt(d, n, 10)
 		return
 	}
-	w.dst = append(strconv.AppendInt(append(w.dst, '"'), n, 10), '"')
+	w.dst = append(strconv.AppendInt(append(d, '"'), n, 10), '"')
 }
 
 func (w *lineWriter) appendBaggage(m map[string]string) []byte {

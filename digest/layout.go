@@ -1,9 +1,11 @@
 package digest
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -245,9 +247,11 @@ func failed(s *span.Span) bool {
 	return false
 }
 
+// registry maps registered components and kinds to their layouts. It is
+// replaced, never modified, so that Classify reads it without a lock.
 var (
-	registryMu sync.RWMutex
-	registry   = map[registryKey]*Layout{}
+	registryMu sync.Mutex // serializes Register
+	registry   atomic.Pointer[map[registryKey]*Layout]
 )
 
 type registryKey struct{ component, kind string }
@@ -258,9 +262,14 @@ func Register(l *Layout, kind string, components ...string) {
 	l.index()
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	for _, c := range components {
-		registry[registryKey{strings.ToLower(c), kind}] = l
+	m := map[registryKey]*Layout{}
+	if old := registry.Load(); old != nil {
+		maps.Copy(m, *old)
 	}
+	for _, c := range components {
+		m[registryKey{strings.ToLower(c), kind}] = l
+	}
+	registry.Store(&m)
 }
 
 var (
@@ -276,11 +285,8 @@ func Classify(s *span.Span) *Layout {
 	kind, _ := s.Tag(span.TagSpanKind).(string)
 	comp, _ := s.Tag(span.TagComponent).(string)
 	comp = strings.ToLower(comp)
-	if comp != "" {
-		registryMu.RLock()
-		l := registry[registryKey{comp, kind}]
-		registryMu.RUnlock()
-		if l != nil {
+	if m := registry.Load(); m != nil && comp != "" {
+		if l := (*m)[registryKey{comp, kind}]; l != nil {
 			return l
 		}
 	}

@@ -14,7 +14,8 @@ import (
 // Call returns an error wrapping ctx.Err(), and a response arriving later is
 // dropped and counted in Stats().LateResponses. A oneway request returns
 // (nil, nil) once written. A response with a non-success status is returned
-// together with a *StatusError. When the connection closes, pending calls
+// together with a *StatusError, a successful one that SOFARPC marks as an
+// error (sofa_head_response_error) with a *RemoteError. When the connection closes, pending calls
 // fail at once with an error wrapping ErrClosed. Call does not modify req,
 // though interceptors may.
 func (c *Client) Call(ctx context.Context, req *Request) (*Response, error) {
@@ -105,6 +106,9 @@ func (c *Client) roundTrip(ctx context.Context, req *Request) (*Response, error)
 	}
 	if res.resp.Status != StatusSuccess {
 		return res.resp, &StatusError{Status: res.resp.Status, Message: printable(res.resp.Content), Response: res.resp}
+	}
+	if re := remoteError(res.resp); re != nil {
+		return res.resp, re
 	}
 	return res.resp, nil
 }

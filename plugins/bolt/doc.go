@@ -50,8 +50,21 @@
 // responses by request id; the context deadline becomes the frame's timeout
 // field. It sends heartbeats when the connection is idle and closes it after
 // too many unanswered ones. A Server runs each request's Handler in its own
-// goroutine, answers heartbeats, turns handler errors and panics into error
-// statuses, and shuts down gracefully.
+// goroutine, answers heartbeats and shuts down gracefully.
+//
+// # Errors between client and server
+//
+// As in SOFARPC, a handler's own failure (any error that is not a
+// *StatusError, or a panic) is a business error: it travels in a SUCCESS
+// response whose header has sofa_head_response_error=true and whose body is
+// what SOFARPC's server sends for a service's exception (a Hessian 2
+// SofaResponse carrying a java.lang.RuntimeException, or the bare message
+// for protobuf and JSON), so that Java SOFARPC clients see the exception. A
+// *StatusError chooses an error status instead (a framework failure), and
+// context.DeadlineExceeded becomes TIMEOUT. The Client returns a *StatusError
+// for an error status and a *RemoteError for a marked SUCCESS response.
+// Traced calls log SOFARPC's result codes: 01 for a business error, 02 for
+// an error status other than TIMEOUT or a framework error, 03 for a timeout.
 //
 // # Middleware
 //

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"unicode"
@@ -66,8 +67,65 @@ func (e *StatusError) Error() string {
 	return s
 }
 
+// RemoteError is the error Call returns, with the response, for a response
+// whose status is SUCCESS but whose header has sofa_head_response_error=true:
+// how SOFARPC answers a call that failed on the server. SOFARPC tells the two
+// kinds apart in the body (SofaResponse.isError): a business error, the
+// service's own exception (result code 01), or a framework error of the
+// server's RPC layer (02). SOFARPC's protobuf, JSON, MessagePack and
+// Protostuff serializers (codecs 11–14) send only a message, which its
+// client takes for a framework error, and so does this one; with every other
+// codec the body is read as a Hessian 2 SofaResponse, and one this package
+// cannot read is a framework error too (SOFARPC's client fails to decode it).
+type RemoteError struct {
+	// Business is true for a business error, false for a framework error.
+	Business bool
+	// Message is the server's error message, when the body holds one this
+	// package can read.
+	Message string
+	// Response is the response that carried the error.
+	Response *Response
+}
+
+// Error implements error.
+func (e *RemoteError) Error() string {
+	s := "bolt: remote RPC error"
+	if e.Business {
+		s = "bolt: remote business error"
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// remoteError returns the RemoteError resp carries, or nil.
+func remoteError(resp *Response) *RemoteError {
+	if resp.Status != StatusSuccess || resp.Header.Get(KeyResponseError) != "true" {
+		return nil
+	}
+	e := &RemoteError{Response: resp}
+	if messageOnly(resp.Codec) {
+		if resp.Codec != CodecJSON || json.Unmarshal(resp.Content, &e.Message) != nil {
+			e.Message = printable(resp.Content)
+		}
+		return e
+	}
+	isError, msg, ok := readSofaResponse(resp.Content)
+	e.Business, e.Message = ok && !isError, msg
+	if !ok {
+		e.Message = printable(resp.Content)
+	}
+	return e
+}
+
+// messageOnly reports whether SOFARPC's serializer for codec sends an error
+// response's message alone (protobuf, JSON, MessagePack, Protostuff).
+func messageOnly(codec byte) bool { return codec >= CodecProtobuf && codec <= codecProtostuff }
+
 // PanicError is the error a Server hands to its interceptors when the
-// handler panics; the client sees StatusServerException.
+// handler panics; like any other error that is not a *StatusError, the
+// client gets it as a business error (RemoteError).
 type PanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -79,8 +137,10 @@ type PanicError struct {
 func (e *PanicError) Error() string { return fmt.Sprintf("bolt: handler panic: %v", e.Value) }
 
 // StatusFromError returns the status a Server sends for a handler error:
-// StatusSuccess for nil, the Status of a *StatusError, StatusTimeout for
-// context.DeadlineExceeded, StatusServerException otherwise.
+// the Status of a *StatusError, StatusTimeout for context.DeadlineExceeded,
+// and StatusSuccess for nil and for every other error, a business error,
+// which goes in a successful response marked as SOFARPC marks a business
+// exception (see RemoteError).
 func StatusFromError(err error) Status {
 	if err == nil {
 		return StatusSuccess
@@ -92,7 +152,36 @@ func StatusFromError(err error) Status {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return StatusTimeout
 	}
-	return StatusServerException
+	return StatusSuccess
+}
+
+// errorResponse builds the response a Server sends for a handler error. A
+// business error goes as SOFARPC's server sends a service's exception:
+// status SUCCESS, class SofaResponse, header sofa_head_response_error=true
+// and the message alone for codecs 11–14 (UTF-8; a JSON string for JSON), as
+// SOFARPC's serializers for them do, else a Hessian 2 SofaResponse whose
+// appResponse is a java.lang.RuntimeException with the error's message.
+// Other errors get their status and the message as content.
+func errorResponse(codec byte, err error) *Response {
+	msg := err.Error()
+	var se *StatusError
+	if errors.As(err, &se) && se.Message != "" {
+		msg = se.Message
+	}
+	status := StatusFromError(err)
+	if status != StatusSuccess {
+		return &Response{Status: status, Content: []byte(msg)}
+	}
+	resp := &Response{Class: ClassSofaResponse, Header: Header{{KeyResponseError, "true"}}}
+	switch {
+	case codec == CodecJSON:
+		resp.Content, _ = json.Marshal(msg)
+	case messageOnly(codec):
+		resp.Content = []byte(msg)
+	default:
+		resp.Content = appendBusinessError(nil, msg)
+	}
+	return resp
 }
 
 // printable returns b as a string when it is short printable UTF-8 text.

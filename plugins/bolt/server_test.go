@@ -127,15 +127,22 @@ func TestHandlerErrorsAndPanics(t *testing.T) {
 		status Status
 		msg    string
 	}{
-		{"panic", StatusServerException, "bolt: handler panic: boom"},
-		{"err", StatusServerException, "bad input"},
+		// Business errors and panics: SUCCESS, marked as SOFARPC marks them.
+		{"panic", StatusSuccess, "bolt: handler panic: boom"},
+		{"err", StatusSuccess, "bad input"},
 		{"busy", StatusServerThreadpoolBusy, "too busy"},
 		{"slow", StatusTimeout, "context deadline exceeded"},
-		{"panic", StatusServerException, "bolt: handler panic: boom"},
+		{"panic", StatusSuccess, "bolt: handler panic: boom"},
 	} {
 		resp, err := c.Call(bg(t), &Request{Method: tc.method})
 		var se *StatusError
-		if !errors.As(err, &se) || se.Status != tc.status || se.Message != tc.msg || resp == nil || resp.Status != tc.status || se.Response != resp {
+		var re *RemoteError
+		switch {
+		case tc.status == StatusSuccess:
+			if !errors.As(err, &re) || !re.Business || re.Message != tc.msg || resp == nil || re.Response != resp || resp.Status != StatusSuccess {
+				t.Errorf("%s: resp %+v, err %v; want a business error %q", tc.method, resp, err, tc.msg)
+			}
+		case !errors.As(err, &se) || se.Status != tc.status || se.Message != tc.msg || resp == nil || resp.Status != tc.status || se.Response != resp:
 			t.Errorf("%s: resp %+v, err %v; want status %v %q", tc.method, resp, err, tc.status, tc.msg)
 		}
 	}
@@ -279,8 +286,8 @@ func TestInterceptorPanic(t *testing.T) {
 			return next(ctx, req)
 		}))
 	c := dial(t, addr)
-	var se *StatusError
-	if _, err := c.Call(bg(t), &Request{Method: "boom"}); !errors.As(err, &se) || se.Status != StatusServerException {
+	var re *RemoteError
+	if _, err := c.Call(bg(t), &Request{Method: "boom"}); !errors.As(err, &re) || !re.Business {
 		t.Fatalf("err %v", err)
 	}
 	if _, err := c.Call(bg(t), &Request{}); err != nil {

@@ -143,21 +143,11 @@ func (sc *serverConn) handle(req *Request) {
 	}
 	if err != nil {
 		sc.s.stats.errors.Add(1)
-		resp = errorResponse(err)
+		resp = errorResponse(req.Codec, err)
 	} else if resp == nil {
 		resp = &Response{}
 	}
 	sc.respond(req, resp)
-}
-
-// errorResponse builds the response sent for a handler error.
-func errorResponse(err error) *Response {
-	msg := err.Error()
-	var se *StatusError
-	if errors.As(err, &se) && se.Message != "" {
-		msg = se.Message
-	}
-	return &Response{Status: StatusFromError(err), Content: []byte(msg)}
 }
 
 // respond writes resp as the answer to req, in req's protocol.

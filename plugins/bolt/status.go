@@ -12,7 +12,7 @@ type Status uint16
 const (
 	StatusSuccess                 Status = 0x0000 // SUCCESS
 	StatusErr                     Status = 0x0001 // ERROR
-	StatusServerException         Status = 0x0002 // SERVER_EXCEPTION: the handler failed
+	StatusServerException         Status = 0x0002 // SERVER_EXCEPTION: the server failed outside the service
 	StatusUnknown                 Status = 0x0003 // UNKNOWN
 	StatusServerThreadpoolBusy    Status = 0x0004 // SERVER_THREADPOOL_BUSY
 	StatusErrorComm               Status = 0x0005 // ERROR_COMM: communication error

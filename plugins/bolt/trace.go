@@ -49,13 +49,21 @@ type traceConfig struct {
 	cache      tagCache
 }
 
-// Result codes of SOFARPC digest lines.
+// Result codes of SOFARPC digest lines, set as SOFARPC's tracer sets them
+// (see RemoteError and docs/bolt.md).
 const (
-	ResultSuccess  = "00"
+	// ResultSuccess: the call succeeded.
+	ResultSuccess = "00"
+	// ResultBizError: the service's handler failed (a business error).
 	ResultBizError = "01"
+	// ResultRPCError: the RPC failed: any error status but TIMEOUT, a
+	// framework error, a broken connection.
 	ResultRPCError = "02"
-	ResultTimeout  = "03"
-	ResultRouting  = "04"
+	// ResultTimeout: the call timed out (also the status TIMEOUT).
+	ResultTimeout = "03"
+	// ResultRouting: SOFARPC's router found no provider. This package's
+	// client calls one connection and never logs it.
+	ResultRouting = "04"
 )
 
 func (c *traceConfig) client(ctx context.Context, req *Request, invoke Invoker) (*Response, error) {
@@ -173,11 +181,7 @@ func (c *traceConfig) server(ctx context.Context, req *Request, next Invoker) (*
 	if resp != nil {
 		tags = append(tags, span.Tag{Key: span.TagRespSize, Value: resp.Size()})
 	}
-	status := StatusFromError(herr)
-	if herr == nil && resp != nil {
-		status = resp.Status
-	}
-	code := statusResult(status, herr)
+	code := serverResult(resp, herr)
 	if code == ResultSuccess && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		code = ResultTimeout // answered after the caller's timeout
 	}
@@ -205,18 +209,28 @@ var resultValues = []any{ResultSuccess, ResultBizError, ResultRPCError, ResultTi
 // resultValue is code as a tag value, without allocating.
 func resultValue(code string) any { return pluginutil.Boxed(code, resultValues) }
 
-// clientResult maps a call's outcome to a SOFARPC result code.
+// clientResult maps a call's outcome to a SOFARPC result code as SOFARPC's
+// client tracer does: TIMEOUT (status or deadline) is 03, any other error
+// status 02, a successful response marked as an error 01 or 02 by its kind.
 func clientResult(resp *Response, err error) string {
 	if err == nil {
 		if resp != nil && resp.Status != StatusSuccess {
-			return statusResult(resp.Status, nil)
+			return statusResult(resp.Status)
+		}
+		if resp != nil {
+			if re := remoteError(resp); re != nil {
+				return remoteResult(re)
+			}
 		}
 		return ResultSuccess
 	}
+	var re *RemoteError
 	var se *StatusError
 	switch {
+	case errors.As(err, &re):
+		return remoteResult(re)
 	case errors.As(err, &se):
-		return statusResult(se.Status, err)
+		return statusResult(se.Status)
 	case errors.Is(err, context.DeadlineExceeded):
 		return ResultTimeout
 	}
@@ -227,22 +241,41 @@ func clientResult(resp *Response, err error) string {
 	return ResultRPCError
 }
 
-// statusResult maps a Bolt response status to a SOFARPC result code: a
-// failed handler is a business error, a timeout a timeout, a missing
-// processor a routing error, anything else an RPC error.
-func statusResult(s Status, err error) string {
+// serverResult maps a handler's outcome to a SOFARPC result code as
+// SOFARPC's server tracer does: a business error is 01, a response the
+// handler marked as an error by its kind, an error status 02 (03 for
+// TIMEOUT).
+func serverResult(resp *Response, err error) string {
+	status := StatusFromError(err)
+	if err != nil && status == StatusSuccess {
+		return ResultBizError
+	}
+	if err == nil && resp != nil {
+		if status = resp.Status; status == StatusSuccess {
+			if re := remoteError(resp); re != nil {
+				return remoteResult(re)
+			}
+		}
+	}
+	return statusResult(status)
+}
+
+// statusResult maps a Bolt response status to a result code as SOFARPC's
+// Bolt transport and tracer do: TIMEOUT becomes a client timeout (03), every
+// other error status an RPC error (02).
+func statusResult(s Status) string {
 	switch s {
 	case StatusSuccess:
-		if err != nil {
-			return ResultBizError
-		}
 		return ResultSuccess
-	case StatusServerException:
-		return ResultBizError
 	case StatusTimeout:
 		return ResultTimeout
-	case StatusNoProcessor:
-		return ResultRouting
+	}
+	return ResultRPCError
+}
+
+func remoteResult(re *RemoteError) string {
+	if re.Business {
+		return ResultBizError
 	}
 	return ResultRPCError
 }

@@ -126,14 +126,26 @@ func TestTracedResultCodes(t *testing.T) {
 			return echo(ctx, req)
 		case "route":
 			return nil, &StatusError{Status: StatusNoProcessor, Message: "no such service"}
+		case "framework":
+			return nil, &StatusError{Status: StatusServerException, Message: "broken"}
+		case "pb-biz":
+			return nil, errors.New("insufficient funds")
 		}
 		return echo(ctx, req)
 	}), WithTracer(str))
 	c := dial(t, addr, WithTracer(ctr))
-	want := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "04"}
-	for _, m := range []string{"ok", "biz", "panic", "slow", "route"} {
+	// As SOFARPC: only TIMEOUT and business errors have codes of their own;
+	// every other status is an RPC error, NO_PROCESSOR included. With
+	// protobuf a business error travels as a bare message, which SOFARPC's
+	// client (and ours) takes for a framework error.
+	want := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "02", "framework": "02", "pb-biz": "02"}
+	for _, m := range []string{"ok", "biz", "panic", "slow", "route", "framework", "pb-biz"} {
 		ctx, cancel := context.WithTimeout(bg(t), 200*time.Millisecond)
-		_, err := c.Call(ctx, &Request{Service: "svc", Method: m})
+		codec := CodecHessian2
+		if m == "pb-biz" {
+			codec = CodecProtobuf
+		}
+		_, err := c.Call(ctx, &Request{Service: "svc", Method: m, Codec: codec})
 		cancel()
 		if (err == nil) != (m == "ok") {
 			t.Errorf("%s: err %v", m, err)
@@ -165,7 +177,7 @@ func TestTracedResultCodes(t *testing.T) {
 			t.Errorf("client %s: error field %v", m, line["error"])
 		}
 	}
-	wantServer := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "04"}
+	wantServer := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "02", "framework": "02", "pb-biz": "01"}
 	time.Sleep(300 * time.Millisecond) // let the slow handler finish
 	serverLines := digestLines(t, str, "rpc-server-digest.log")
 	if len(serverLines) != len(wantServer) {

@@ -39,12 +39,14 @@ func UnaryClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnaryCli
 			return invoker(ctx, method, req, reply, cc, callOpts...)
 		}
 		c := new(clientCall)
-		sp, ctx := startClient(ctx, tr, o, method, invokeSync, &c.w)
+		// The span's tags are set once, when it ends: one lock, and the
+		// span's tag array sized once.
+		var buf [16]span.Tag
+		sp, ctx, tags := startClient(ctx, tr, o, method, invokeSync, buf[:0])
 		// A copy: never append into the caller's array.
 		callOpts = append(append(c.opts[:0], callOpts...), grpc.Peer(&c.p))
 		err := invoker(ctx, method, req, reply, cc, callOpts...)
-		var buf [9]span.Tag
-		tags := appendPeerTags(buf[:0], &c.p, cc)
+		tags = appendPeerTags(tags, &c.p, cc)
 		if o.sizes {
 			if n, ok := size(req); ok {
 				tags = append(tags, span.Tag{Key: span.TagReqSize, Value: n})
@@ -60,7 +62,6 @@ func UnaryClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnaryCli
 
 // clientCall is the per-call state of a unary call, in one allocation.
 type clientCall struct {
-	w    mdWriter
 	p    peer.Peer
 	opts [4]grpc.CallOption // the call options' first backing array
 }
@@ -74,7 +75,9 @@ func StreamClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.StreamC
 		if !o.traced(ctx, method) {
 			return streamer(ctx, desc, cc, method, callOpts...)
 		}
-		sp, ctx := startClient(ctx, tr, o, method, invokeStream, new(mdWriter))
+		var buf [7]span.Tag
+		sp, ctx, tags := startClient(ctx, tr, o, method, invokeStream, buf[:0])
+		pluginutil.SetTags(sp, tags...)
 		cs, err := streamer(ctx, desc, cc, method, callOpts...)
 		if err != nil {
 			var buf [4]span.Tag
@@ -95,9 +98,10 @@ type contextStarter interface {
 	StartSpanFromContext(ctx context.Context, operationName string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context)
 }
 
-// startClient starts a client span and puts its context in the outgoing
-// metadata of the returned context; w collects the metadata.
-func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method, invokeType string, w *mdWriter) (opentracing.Span, context.Context) {
+// startClient starts a client span, puts its context in the outgoing
+// metadata of the returned context and appends the tags the span starts
+// with to tags, for the caller to set.
+func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method, invokeType string, tags []span.Tag) (opentracing.Span, context.Context, []span.Tag) {
 	var sp opentracing.Span
 	if cs, ok := tr.(contextStarter); ok {
 		sp, ctx = cs.StartSpanFromContext(ctx, o.operation(method))
@@ -109,11 +113,10 @@ func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method,
 		}
 		ctx = opentracing.ContextWithSpan(ctx, sp)
 	}
-	mt := o.methodTags(method)
-	var buf [7]span.Tag
-	pluginutil.SetTags(sp, mt.tags(buf[:0], span.KindClient, invokeType, "grpc-client")...)
+	tags = o.methodTags(method).tags(tags, span.KindClient, invokeType, "grpc-client")
 
-	w.kv = w.buf[:0]
+	w := mdWriters.Get().(*mdWriter)
+	defer w.release()
 	if err := tr.Inject(sp.Context(), propagation.Triple, w); errors.Is(err, opentracing.ErrUnsupportedFormat) {
 		w.kv = w.kv[:0]
 		_ = tr.Inject(sp.Context(), opentracing.HTTPHeaders, w)
@@ -123,7 +126,7 @@ func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method,
 	}
 	w.Set(propagation.TriInvokeType, invokeType)
 	w.Set(propagation.TriProtocolType, Protocol)
-	return sp, w.outgoing(ctx)
+	return sp, w.outgoing(ctx), tags
 }
 
 // appendPeerTags appends remote.ip ("ip:port") and the local address of

@@ -3,6 +3,7 @@ package grpctrace
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"google.golang.org/grpc/metadata"
 
@@ -19,16 +20,31 @@ var traceKeys = []string{
 
 // mdWriter is an opentracing.TextMapWriter collecting outgoing metadata
 // pairs: keys lowercased, invalid keys dropped, values made printable.
+// Writers are pooled: the pairs are copied into the context's metadata.
 type mdWriter struct {
 	kv  []string
 	buf [20]string // kv's first backing array: enough for a call's pairs
 }
 
+var mdWriters = sync.Pool{New: func() any {
+	w := new(mdWriter)
+	w.kv = w.buf[:0]
+	return w
+}}
+
+// release empties w and puts it back into the pool. The strings it held
+// stay referenced until the next call overwrites them: ids, a few bytes.
+func (w *mdWriter) release() {
+	w.kv = w.buf[:0]
+	mdWriters.Put(w)
+}
+
 // Set implements opentracing.TextMapWriter.
 func (w *mdWriter) Set(k, v string) {
-	k = strings.ToLower(k)
-	if !validKey(k) {
-		return
+	if !validKey(k) { // the keys this package writes are valid as they are
+		if k = strings.ToLower(k); !validKey(k) {
+			return
+		}
 	}
 	if !strings.HasSuffix(k, "-bin") {
 		v = propagation.MetadataSafe(v)

@@ -62,7 +62,7 @@ func TestMapTraceID(t *testing.T) {
 	// Not mappable by the Java rule: 128-bit FNV-1a, deterministic.
 	for _, in := range []string{
 		"0a0fe92715674779853271002111767",   // 31: still hex, fine
-		"0a0fe9271567477985327100211176712", // 33 digits: 7-digit pid
+		"0a0fe9271567477985327100211176712", // 33 digits: an 8-digit pid
 		"not-hex-at-all",
 		"00000000",
 		"T",
@@ -82,6 +82,15 @@ func TestMapTraceID(t *testing.T) {
 	}
 	if MapTraceID(long+"T") != MapTraceID(long) {
 		t.Error("trailing T changes the mapped id")
+	}
+	// 8 + 13 + 4 + pid digits: Linux's largest pid (7 digits) gives 32 and
+	// keeps its hex value; an 8-digit pid gives 33 and is hashed.
+	for _, pid := range []string{"4194304", "12345678"} {
+		id := "0a0fe927" + "1567477985327" + "1002" + pid
+		got := MapTraceID(id).String()
+		if kept := got == id; kept != (len(id) == 32) || len(id) != 25+len(pid) {
+			t.Errorf("pid %s: TraceId %s (%d digits) maps to %s", pid, id, len(id), got)
+		}
 	}
 	if MapTraceID("not-hex-a") == MapTraceID("not-hex-b") {
 		t.Error("different TraceIds map to one id")

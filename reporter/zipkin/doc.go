@@ -76,8 +76,11 @@
 //   - the SOFA ids are kept as the tags origin.trace.id, origin.span.id
 //     and origin.parent.span.id.
 //
-// Java drops a TraceId that is not hex or longer than 32 digits (a 7-digit
-// pid makes 33). Here such a TraceId (and an all-zero one) is mapped to
+// A TraceId is 8 hex digits of IP, 13 of milliseconds, 4 of sequence and
+// the pid, so with Linux's largest pids (7 digits, pid_max 4194304) it has
+// 32 digits and maps as above; an 8-digit or longer pid (other systems)
+// makes 33 or more. Java drops a TraceId that is not hex or longer than 32
+// digits. Here such a TraceId (and an all-zero one) is mapped to
 // the 128-bit FNV-1a hash of its bytes (after the "T" is removed), so
 // every service reporting it still lands in one trace (MapTraceID):
 //
