@@ -167,4 +167,3 @@ func BenchmarkRedis(b *testing.B) {
 		})
 	}
 }
-
