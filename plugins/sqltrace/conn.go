@@ -79,7 +79,7 @@ func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 }
 
 func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	cl, traced := c.m.start(ctx, query, c)
+	cl, traced := c.m.begin(ctx)
 	var r driver.Result
 	var err error
 	if e, ok := c.c.(driver.ExecerContext); ok {
@@ -87,14 +87,14 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 	} else {
 		r, err = legacyExec(ctx, c.c.(driver.Execer), query, args) //nolint:staticcheck
 	}
-	if traced && err != driver.ErrSkip { //nolint:errorlint // drivers return ErrSkip itself
-		cl.finish(err)
+	if traced {
+		c.m.end(cl, query, c, err)
 	}
 	return r, err
 }
 
 func (c *conn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	cl, traced := c.m.start(ctx, query, c)
+	cl, traced := c.m.begin(ctx)
 	var r driver.Rows
 	var err error
 	if q, ok := c.c.(driver.QueryerContext); ok {
@@ -102,8 +102,8 @@ func (c *conn) query(ctx context.Context, query string, args []driver.NamedValue
 	} else {
 		r, err = legacyQuery(ctx, c.c.(driver.Queryer), query, args) //nolint:staticcheck
 	}
-	if traced && err != driver.ErrSkip { //nolint:errorlint
-		cl.finish(err)
+	if traced {
+		c.m.end(cl, query, c, err)
 	}
 	return r, err
 }

@@ -201,17 +201,21 @@ func TestBadConnRetry(t *testing.T) {
 
 // TestErrSkip: MySQL answers Exec with arguments with driver.ErrSkip
 // (without interpolateParams); database/sql then prepares the statement,
-// which is traced once.
+// which is traced once, taking the parent's first child id.
 func TestErrSkip(t *testing.T) {
 	b := mysql(t)
 	tr := logtest.NewTracer(t, "skip")
 	db := open(t, tr, b)
 	tbl := table(t, bare(t, b))
-	if _, err := db.Exec("INSERT INTO "+tbl+" (id, name) VALUES (?, ?)", 1, "x"); err != nil {
+	sp := tr.StartSpan("job")
+	ctx := opentracing.ContextWithSpan(context.Background(), sp)
+	if _, err := db.ExecContext(ctx, "INSERT INTO "+tbl+" (id, name) VALUES (?, ?)", 1, "x"); err != nil {
 		t.Fatal(err)
 	}
+	sp.Finish()
 	l := logtest.One(t, "errskip", digestLines(t, tr))
-	logtest.Expect(t, "errskip", l, map[string]string{"result.code": "success", "sql": "INSERT INTO " + tbl + " (id%2C name) VALUES (?%2C ?)"})
+	logtest.Expect(t, "errskip", l, map[string]string{"spanId": "0.1", "result.code": "success",
+		"sql": "INSERT INTO " + tbl + " (id%2C name) VALUES (?%2C ?)"})
 }
 
 var _ = sqltrace.Layout

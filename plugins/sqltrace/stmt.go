@@ -52,7 +52,7 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 // ExecContext implements driver.StmtExecContext; for a statement without
 // it, it does what database/sql does.
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	cl, traced := s.c.m.start(ctx, s.q, s.c)
+	cl, traced := s.c.m.begin(ctx)
 	var r driver.Result
 	var err error
 	if e, ok := s.s.(driver.StmtExecContext); ok {
@@ -61,7 +61,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 		r, err = legacyExec(ctx, legacyStmt{s.s}, "", args)
 	}
 	if traced {
-		cl.finish(err)
+		s.c.m.end(cl, s.q, s.c, err)
 	}
 	return r, err
 }
@@ -69,7 +69,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 // QueryContext implements driver.StmtQueryContext; for a statement
 // without it, it does what database/sql does.
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	cl, traced := s.c.m.start(ctx, s.q, s.c)
+	cl, traced := s.c.m.begin(ctx)
 	var r driver.Rows
 	var err error
 	if q, ok := s.s.(driver.StmtQueryContext); ok {
@@ -78,7 +78,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		r, err = legacyQuery(ctx, legacyStmt{s.s}, "", args)
 	}
 	if traced {
-		cl.finish(err)
+		s.c.m.end(cl, s.q, s.c, err)
 	}
 	return r, err
 }

@@ -2,6 +2,7 @@ package sqltrace
 
 import (
 	"context"
+	"database/sql/driver"
 	"strconv"
 	"sync"
 	"time"
@@ -68,25 +69,24 @@ func (m *meta) query(q string) *query {
 	})
 }
 
-// call is one traced driver call.
-type call struct {
-	sp    opentracing.Span
-	start time.Time
-}
-
-// startPool recycles the option that makes a span a child of the
-// context's span, with its one-element slice, so starting one allocates
-// nothing but the span.
+// startPool recycles the options that start a span at a given time as a
+// child of the context's span, with their slice, so that starting one
+// allocates nothing but the span.
 var startPool = sync.Pool{New: func() any {
 	s := new(starter)
-	s.opts[0] = &s.ref
+	s.opts[0], s.opts[1] = &s.at, &s.ref
 	return s
 }}
 
 type starter struct {
+	at   startAt
 	ref  childOf
-	opts [1]opentracing.StartSpanOption
+	opts [2]opentracing.StartSpanOption
 }
+
+type startAt struct{ t time.Time }
+
+func (s *startAt) Apply(o *opentracing.StartSpanOptions) { o.StartTime = s.t }
 
 type childOf struct{ sc opentracing.SpanContext }
 
@@ -94,23 +94,43 @@ func (c *childOf) Apply(o *opentracing.StartSpanOptions) {
 	o.References = append(o.References, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: c.sc})
 }
 
-// start begins the span of statement q on c (nil for a commit or
-// rollback's connection when unknown). ok is false when the call is not
-// traced.
-func (m *meta) start(ctx context.Context, q string, c *conn) (cl call, ok bool) {
-	parent := opentracing.SpanFromContext(ctx)
-	if parent == nil && m.o.noRoots {
-		return call{}, false
+// call is one driver call; its span is made when the call has returned,
+// so that a call answered with driver.ErrSkip (after which database/sql
+// takes another path, traced on its own) leaves no span and takes no
+// span id.
+type call struct {
+	parent opentracing.Span
+	start  time.Time
+}
+
+// begin starts timing a call made with ctx; ok is false when the call is
+// not traced.
+func (m *meta) begin(ctx context.Context) (cl call, ok bool) {
+	cl.parent = opentracing.SpanFromContext(ctx)
+	if cl.parent == nil && m.o.noRoots {
+		return cl, false
 	}
-	if parent == nil {
-		cl.sp = m.tr.StartSpan(m.operation)
-	} else {
-		s := startPool.Get().(*starter)
-		s.ref.sc = parent.Context()
-		cl.sp = m.tr.StartSpan(m.operation, s.opts[:]...)
-		s.ref.sc = nil
-		startPool.Put(s)
+	cl.start = time.Now()
+	return cl, true
+}
+
+// end records the call of statement q on c, which returned err.
+func (m *meta) end(cl call, q string, c *conn, err error) {
+	if err == driver.ErrSkip { //nolint:errorlint // drivers return ErrSkip itself
+		return
 	}
+	cost := msValue(int64(time.Since(cl.start) / time.Millisecond))
+	s := startPool.Get().(*starter)
+	s.at.t = cl.start
+	opts := s.opts[:1]
+	if cl.parent != nil {
+		s.ref.sc = cl.parent.Context()
+		opts = s.opts[:2]
+	}
+	sp := m.tr.StartSpan(m.operation, opts...)
+	s.ref.sc = nil
+	startPool.Put(s)
+
 	var qv *query
 	switch q {
 	case operationCommit:
@@ -120,14 +140,16 @@ func (m *meta) start(ctx context.Context, q string, c *conn) (cl call, ok bool) 
 	default:
 		qv = m.query(q)
 	}
-	var buf [10]span.Tag
+	var buf [13]span.Tag
 	tags := append(buf[:0],
 		span.Tag{Key: span.TagComponent, Value: Component},
 		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
 		span.Tag{Key: span.TagThreadName, Value: threadName},
 		span.Tag{Key: tagDBType, Value: dbTypeSQL},
 		span.Tag{Key: tagDBStatement, Value: qv.statement},
-		span.Tag{Key: TagSQL, Value: qv.sql})
+		span.Tag{Key: TagSQL, Value: qv.sql},
+		span.Tag{Key: TagEstablishCost, Value: msValue(c.establish.Swap(0))},
+		span.Tag{Key: TagExecuteCost, Value: cost})
 	if m.dbType != nil {
 		tags = append(tags, span.Tag{Key: TagDatabaseType, Value: m.dbType})
 	}
@@ -137,33 +159,18 @@ func (m *meta) start(ctx context.Context, q string, c *conn) (cl call, ok bool) 
 	if m.endpoint != nil {
 		tags = append(tags, span.Tag{Key: tagPeerAddress, Value: m.endpoint})
 	}
-	if c != nil {
-		tags = append(tags, span.Tag{Key: TagEstablishCost, Value: msValue(c.establish.Swap(0))})
+	if err != nil {
+		tags = append(tags, span.Tag{Key: span.TagError, Value: true},
+			span.Tag{Key: span.TagErrorMessage, Value: err.Error()})
 	}
-	pluginutil.SetTags(cl.sp, tags...)
-	cl.start = time.Now()
-	return cl, true
+	pluginutil.SetTags(sp, tags...)
+	sp.Finish()
 }
 
 var (
 	commitQuery   = query{statement: operationCommit, sql: operationCommit}
 	rollbackQuery = query{statement: operationRollback, sql: operationRollback}
 )
-
-// finish ends the span with the driver call's outcome. driver.ErrSkip is
-// no outcome: database/sql then takes another path, traced on its own,
-// so the span is dropped unfinished.
-func (cl call) finish(err error) {
-	cost := msValue(int64(time.Since(cl.start) / time.Millisecond))
-	if err == nil {
-		pluginutil.SetTags(cl.sp, span.Tag{Key: TagExecuteCost, Value: cost})
-	} else {
-		pluginutil.SetTags(cl.sp, span.Tag{Key: TagExecuteCost, Value: cost},
-			span.Tag{Key: span.TagError, Value: true},
-			span.Tag{Key: span.TagErrorMessage, Value: err.Error()})
-	}
-	cl.sp.Finish()
-}
 
 // msTexts are "0ms" to "1023ms", boxed once.
 var msTexts = func() (t [1024]any) {

@@ -20,10 +20,10 @@ func (t *tx) Commit() error { return t.end(operationCommit, t.t.Commit) }
 func (t *tx) Rollback() error { return t.end(operationRollback, t.t.Rollback) }
 
 func (t *tx) end(op string, f func() error) error {
-	cl, traced := t.c.m.start(t.ctx, op, t.c)
+	cl, traced := t.c.m.begin(t.ctx)
 	err := f()
 	if traced {
-		cl.finish(err)
+		t.c.m.end(cl, op, t.c, err)
 	}
 	return err
 }
