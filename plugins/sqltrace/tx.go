@@ -6,7 +6,8 @@ import (
 )
 
 // tx traces Commit and Rollback as statements "COMMIT" and "ROLLBACK",
-// children of the span in the context the transaction began with.
+// children of the span in the context the transaction began with (roots
+// for a driver without driver.ConnBeginTx, whose Begin has no context).
 type tx struct {
 	t   driver.Tx
 	c   *conn
