@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -255,4 +256,25 @@ func TestNoRoots(t *testing.T) {
 	sp.Finish()
 	l := logtest.One(t, "noroots", digestLines(t, tr))
 	logtest.Expect(t, "noroots", l, map[string]string{"spanId": "0.1", "sql": "SELECT ?", "database.name": "orders"})
+}
+
+// TestPlain: the plain layout has Java's 16 columns, the statement's
+// commas written %2C.
+func TestPlain(t *testing.T) {
+	b := sqlite(t)
+	tr := logtest.NewTracer(t, "plain", tracer.WithJSON(false))
+	db := open(t, tr, b)
+	if _, err := db.Exec("SELECT 1, 2"); err != nil {
+		t.Fatal(err)
+	}
+	tr.Close()
+	raw, err := os.ReadFile(tr.Reporter().DigestPath(sqltrace.Layout, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := strings.Split(strings.TrimRight(string(raw), "\r\n"), ",")
+	if len(cols) != 16 || cols[1] != "plain" || cols[5] != "success" || cols[8] != "test.db" ||
+		cols[9] != "SELECT 1%2C 2" || cols[12] != "sqlite" || cols[13] != b.peer {
+		t.Fatalf("columns %q", cols)
+	}
 }
