@@ -1,0 +1,406 @@
+package sofaotel
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// sem holds the semantic-convention attributes a span's digest line
+// needs, under their current names; older names fill the same slots.
+type sem struct {
+	method, methodOrig, urlFull, scheme, host, path, query, target string
+	serverAddr, clientAddr, peerAddr, peerService, errorType       string
+	serverPort, clientPort, peerPort                               string
+	status, reqSize, respSize                                      int64
+	hasStatus, hasReqSize, hasRespSize                             bool
+
+	rpcSystem, rpcService, rpcMethod, rpcMethodOrig, rpcCode string
+	grpcCode                                                 int64
+	hasGrpcCode                                              bool
+
+	dbSystem, dbName, dbQuery, dbOperation, dbSummary, dbCollection string
+
+	msgSystem, msgOp, msgDest, msgID string
+}
+
+// read fills s from attrs in one pass; a later attribute wins.
+func (s *sem) read(attrs []attribute.KeyValue) {
+	for _, a := range attrs {
+		v := a.Value
+		switch a.Key {
+		case "http.request.method", "http.method":
+			s.method = v.Emit()
+		case "http.request.method_original":
+			s.methodOrig = v.Emit()
+		case "url.full", "http.url":
+			s.urlFull = v.Emit()
+		case "url.scheme", "http.scheme":
+			s.scheme = v.Emit()
+		case "url.path":
+			s.path = v.Emit()
+		case "url.query":
+			s.query = v.Emit()
+		case "http.target":
+			s.target = v.Emit()
+		case "http.host":
+			s.host = v.Emit()
+		case "server.address", "net.host.name", "net.peer.name":
+			s.serverAddr = v.Emit()
+		case "server.port", "net.host.port", "net.peer.port":
+			s.serverPort = v.Emit()
+		case "client.address", "http.client_ip":
+			s.clientAddr = v.Emit()
+		case "client.port":
+			s.clientPort = v.Emit()
+		case "network.peer.address", "net.sock.peer.addr":
+			s.peerAddr = v.Emit()
+		case "network.peer.port", "net.sock.peer.port":
+			s.peerPort = v.Emit()
+		case "service.peer.name", "peer.service":
+			s.peerService = v.Emit()
+		case "error.type":
+			s.errorType = v.Emit()
+		case "http.response.status_code", "http.status_code":
+			s.status, s.hasStatus = intOf(v)
+		case "http.request.body.size", "http.request_content_length":
+			s.reqSize, s.hasReqSize = intOf(v)
+		case "http.response.body.size", "http.response_content_length":
+			s.respSize, s.hasRespSize = intOf(v)
+		case "rpc.system.name", "rpc.system":
+			s.rpcSystem = v.Emit()
+		case "rpc.service":
+			s.rpcService = v.Emit()
+		case "rpc.method":
+			s.rpcMethod = v.Emit()
+		case "rpc.method_original":
+			s.rpcMethodOrig = v.Emit()
+		case "rpc.response.status_code", "rpc.status_code":
+			s.rpcCode = v.Emit()
+		case "rpc.grpc.status_code":
+			s.grpcCode, s.hasGrpcCode = intOf(v)
+		case "db.system.name", "db.system":
+			s.dbSystem = v.Emit()
+		case "db.namespace", "db.name":
+			s.dbName = v.Emit()
+		case "db.query.text", "db.statement":
+			s.dbQuery = v.Emit()
+		case "db.operation.name", "db.operation":
+			s.dbOperation = v.Emit()
+		case "db.query.summary":
+			s.dbSummary = v.Emit()
+		case "db.collection.name", "db.sql.table":
+			s.dbCollection = v.Emit()
+		case "messaging.system":
+			s.msgSystem = v.Emit()
+		case "messaging.operation.type", "messaging.operation":
+			s.msgOp = v.Emit()
+		case "messaging.destination.name":
+			s.msgDest = v.Emit()
+		case "messaging.message.id":
+			s.msgID = v.Emit()
+		}
+	}
+}
+
+func intOf(v attribute.Value) (int64, bool) {
+	switch v.Type() {
+	case attribute.INT64:
+		return v.AsInt64(), true
+	case attribute.STRING:
+		n, err := strconv.ParseInt(v.AsString(), 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+func hostPort(host, port string) string {
+	if host == "" || port == "" {
+		return host
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// semconvTags turns a span's attributes into its tags: each attribute
+// under its own key, then the tags of the digest layout its semantic
+// conventions call for (HTTP server or client, RPC client or server,
+// database, messaging; none makes it a biz span).
+func semconvTags(kind trace.SpanKind, attrs []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
+	tags := make([]span.Tag, 0, len(attrs)+10)
+	for _, a := range attrs {
+		tags = append(tags, span.Tag{Key: string(a.Key), Value: tagValue(a.Value)})
+	}
+	var s sem
+	s.read(attrs)
+	failed := st == codes.Error
+	if failed && errText == "" {
+		errText = s.errorType
+	}
+	add := func(k string, v any) { tags = append(tags, span.Tag{Key: k, Value: v}) }
+	switch {
+	case s.rpcSystem != "":
+		failed = s.rpc(kind, add, failed)
+	case s.method != "":
+		s.http(kind, add, failed)
+	case s.dbSystem != "":
+		s.db(add, failed, d)
+	case s.msgSystem != "":
+		s.messaging(kind, add, failed)
+	default:
+		if k := kindTag(kind); k != "" {
+			add(span.TagSpanKind, k)
+		}
+	}
+	if failed {
+		add(span.TagError, true)
+		if errText != "" {
+			add(span.TagErrorMessage, errText)
+		}
+	}
+	return tags
+}
+
+func kindTag(k trace.SpanKind) string {
+	switch k {
+	case trace.SpanKindServer:
+		return span.KindServer
+	case trace.SpanKindClient:
+		return span.KindClient
+	case trace.SpanKindProducer:
+		return span.KindProducer
+	case trace.SpanKindConsumer:
+		return span.KindConsumer
+	}
+	return ""
+}
+
+func (s *sem) http(kind trace.SpanKind, add func(string, any), failed bool) {
+	server := kind == trace.SpanKindServer
+	method := s.method
+	if method == "_OTHER" && s.methodOrig != "" {
+		method = s.methodOrig
+	}
+	add(span.TagHTTPMethod, method)
+	if server {
+		add(span.TagSpanKind, span.KindServer)
+		add(span.TagThreadName, "http-server")
+	} else {
+		add(span.TagSpanKind, span.KindClient)
+		add(span.TagThreadName, "http-client")
+	}
+	if u := s.url(server); u != "" {
+		add(span.TagHTTPURL, u)
+	}
+	switch {
+	case s.hasStatus:
+		add(span.TagHTTPStatusCode, s.status)
+	case failed && !server:
+		add(span.TagHTTPStatusCode, int64(-1)) // no response, as the nethttp plugin
+	}
+	if s.hasReqSize {
+		add(span.TagReqSize, s.reqSize)
+	}
+	if s.hasRespSize {
+		add(span.TagRespSize, s.respSize)
+	}
+	if !server && s.peerService != "" {
+		add(span.TagRemoteApp, s.peerService)
+	}
+}
+
+// url is request.url: url.full for a client (old http.url); for a server
+// scheme://host[:port]path[?query], from url.* and server.* (old http.*,
+// net.host.*).
+func (s *sem) url(server bool) string {
+	if s.urlFull != "" {
+		return s.urlFull
+	}
+	if !server && s.serverAddr == "" {
+		return ""
+	}
+	path := s.path
+	if path == "" {
+		path = s.target
+	}
+	if path == "" && s.host == "" && s.serverAddr == "" {
+		return ""
+	}
+	if s.query != "" {
+		path += "?" + s.query
+	}
+	host := s.host
+	if host == "" {
+		host = hostPort(s.serverAddr, s.serverPort)
+	}
+	scheme := s.scheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	if host == "" {
+		return path
+	}
+	return scheme + "://" + host + path
+}
+
+// rpc writes the RPC layouts' tags and returns whether the call failed:
+// a result code other than 00 is an error, as in the grpctrace plugin.
+func (s *sem) rpc(kind trace.SpanKind, add func(string, any), failed bool) bool {
+	server := kind == trace.SpanKindServer || kind == trace.SpanKindConsumer
+	add(span.TagProtocol, s.rpcSystem)
+	svc, method := s.rpcService, s.rpcMethod
+	if method == "_OTHER" && s.rpcMethodOrig != "" {
+		method = s.rpcMethodOrig
+	}
+	if i := strings.LastIndexByte(method, '/'); i >= 0 {
+		svc, method = strings.TrimPrefix(method[:i], "/"), method[i+1:]
+	}
+	if svc != "" {
+		add(span.TagService, svc)
+	}
+	if method != "" {
+		add(span.TagMethod, method)
+	}
+	remoteIP := ""
+	switch {
+	case s.peerAddr != "":
+		remoteIP = hostPort(s.peerAddr, s.peerPort)
+	case server && s.clientAddr != "":
+		remoteIP = hostPort(s.clientAddr, s.clientPort)
+	case !server && s.serverAddr != "":
+		remoteIP = hostPort(s.serverAddr, s.serverPort)
+	}
+	if remoteIP != "" {
+		add(span.TagRemoteIP, remoteIP)
+	}
+	if s.peerService != "" {
+		add(span.TagRemoteApp, s.peerService)
+	}
+	if server {
+		add(span.TagSpanKind, span.KindServer)
+		add(span.TagThreadName, s.rpcSystem+"-server")
+	} else {
+		add(span.TagSpanKind, span.KindClient)
+		add(span.TagThreadName, s.rpcSystem+"-client")
+	}
+	code := s.rpcResult(server, failed)
+	add(span.TagResultCode, code)
+	return failed || code != "00"
+}
+
+// grpcCodeNames are the gRPC status codes by number, as OpenTelemetry
+// spells them.
+var grpcCodeNames = [...]string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+	"NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
+
+// rpcResult is SOFARPC's result code from the status code: 00 OK, 03
+// deadline exceeded, 02 framework errors, 01 other (application) codes;
+// with no code, 02 for a failed client and 01 for a failed server.
+func (s *sem) rpcResult(server, failed bool) string {
+	code := strings.ToUpper(s.rpcCode)
+	if code == "" && s.hasGrpcCode && s.grpcCode >= 0 && s.grpcCode < int64(len(grpcCodeNames)) {
+		code = grpcCodeNames[s.grpcCode]
+	}
+	switch code {
+	case "OK", "0":
+		return "00"
+	case "DEADLINE_EXCEEDED":
+		return "03"
+	case "CANCELLED", "CANCELED", "RESOURCE_EXHAUSTED", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS":
+		return "02"
+	case "":
+		switch {
+		case !failed:
+			return "00"
+		case server:
+			return "01"
+		}
+		return "02"
+	}
+	return "01"
+}
+
+// Tags of the database and messaging layouts (SOFATracer's DataSource and
+// Spring messaging plugins).
+const (
+	tagDBName     = "database.name"
+	tagDBType     = "database.type"
+	tagDBEndpoint = "database.endpoint"
+	tagSQL        = "sql"
+	tagSQLSummary = "sql.summary"
+	tagExecCost   = "db.execute.cost"
+	tagMsgTopic   = "msg.topic"
+	tagMsgChannel = "msg.channel"
+	tagMsgID      = "msg.id"
+)
+
+func (s *sem) db(add func(string, any), failed bool, d time.Duration) {
+	add(span.TagComponent, componentDB)
+	add(span.TagSpanKind, span.KindClient)
+	add(span.TagThreadName, s.dbSystem+"-client")
+	add(tagDBType, s.dbSystem)
+	if s.dbName != "" {
+		add(tagDBName, s.dbName)
+	}
+	if s.dbQuery != "" {
+		add(tagSQL, s.dbQuery)
+	}
+	// The stat key names the statement by its summary, never by raw SQL
+	// with literals, which would make a row per statement.
+	summary := s.dbSummary
+	if summary == "" {
+		summary = strings.TrimSpace(s.dbOperation + " " + s.dbCollection)
+	}
+	if summary != "" {
+		add(tagSQLSummary, summary)
+	}
+	if ep := hostPort(s.serverAddr, s.serverPort); ep != "" {
+		add(tagDBEndpoint, ep)
+	}
+	add(tagExecCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
+	if failed {
+		add(span.TagResultCode, "failed")
+	} else {
+		add(span.TagResultCode, "success")
+	}
+}
+
+func (s *sem) messaging(kind trace.SpanKind, add func(string, any), failed bool) {
+	add(span.TagComponent, componentMessaging)
+	sub := kind == trace.SpanKindConsumer || kind == trace.SpanKindServer ||
+		s.msgOp == "receive" || s.msgOp == "process" || s.msgOp == "settle"
+	if sub {
+		add(span.TagSpanKind, span.KindConsumer)
+		add(span.TagThreadName, s.msgSystem+"-consumer")
+	} else {
+		add(span.TagSpanKind, span.KindProducer)
+		add(span.TagThreadName, s.msgSystem+"-producer")
+	}
+	add(tagMsgChannel, s.msgSystem)
+	if s.msgDest != "" {
+		add(tagMsgTopic, s.msgDest)
+	}
+	if s.msgID != "" {
+		add(tagMsgID, s.msgID)
+	}
+	remote := s.peerService
+	if remote == "" {
+		remote = hostPort(s.serverAddr, s.serverPort)
+	}
+	if remote == "" {
+		remote = "broker"
+	}
+	add(span.TagRemoteApp, remote)
+	if failed {
+		add(span.TagResultCode, "99")
+	} else {
+		add(span.TagResultCode, "00")
+	}
+}
