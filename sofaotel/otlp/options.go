@@ -68,8 +68,9 @@ func WithProtocol(p string) Option {
 }
 
 // WithEndpointURL sets the collector's URL, e.g. "http://localhost:4317"
-// (gRPC) or "http://localhost:4318/v1/traces" (HTTP); an http URL means
-// no TLS. It wins over OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT.
+// (gRPC) or "http://localhost:4318" (HTTP; a URL without a path gets
+// /v1/traces); an http URL means no TLS. It wins over
+// OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT.
 func WithEndpointURL(u string) Option {
 	return func(o *options) error {
 		if u == "" {

@@ -155,7 +155,7 @@ func (r *Reporter) newClient() (otlptrace.Client, string) {
 			otlptracehttp.WithTimeout(r.o.timeout),
 		}
 		if r.o.endpointURL != "" {
-			opts = append(opts, otlptracehttp.WithEndpointURL(r.o.endpointURL))
+			opts = append(opts, otlptracehttp.WithEndpointURL(httpTracesURL(r.o.endpointURL)))
 		}
 		if r.o.headers != nil {
 			opts = append(opts, otlptracehttp.WithHeaders(r.o.headers))
@@ -173,6 +173,16 @@ func (r *Reporter) newClient() (otlptrace.Client, string) {
 		opts = append(opts, otlptracegrpc.WithHeaders(r.o.headers))
 	}
 	return otlptracegrpc.NewClient(append(opts, r.o.grpcOpts...)...), r.describe("grpc")
+}
+
+// httpTracesURL adds the traces path, /v1/traces, to a URL without a path.
+func httpTracesURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Path != "" && p.Path != "/") {
+		return u
+	}
+	p.Path = "/v1/traces"
+	return p.String()
 }
 
 func (r *Reporter) describe(proto string) string {

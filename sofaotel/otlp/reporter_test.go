@@ -249,7 +249,7 @@ func TestCollectorDownHangingOrFailing(t *testing.T) {
 func TestHTTP500IsCountedAsRejected(t *testing.T) {
 	s := &sink{mode: sinkFail}
 	addr := startHTTPSink(t, s)
-	r, err := NewReporter(fast("http://"+addr+"/v1/traces", WithProtocol(ProtocolHTTPProtobuf))...)
+	r, err := NewReporter(fast("http://"+addr, WithProtocol(ProtocolHTTPProtobuf))...)
 	if err != nil {
 		t.Fatal(err)
 	}
