@@ -38,28 +38,83 @@ func str(k, v string) *commonpb.KeyValue {
 	return &commonpb.KeyValue{Key: valid(k), Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: valid(v)}}}
 }
 
-func anyValue(v any) *commonpb.AnyValue {
+// attrs builds a span's attributes with three allocations in all rather
+// than three per attribute: the messages live in slabs.
+type attrs struct {
+	out  []*commonpb.KeyValue
+	kvs  []commonpb.KeyValue
+	avs  []commonpb.AnyValue
+	strs []commonpb.AnyValue_StringValue
+}
+
+func newAttrs(n int) *attrs {
+	return &attrs{out: make([]*commonpb.KeyValue, 0, n), kvs: make([]commonpb.KeyValue, n),
+		avs: make([]commonpb.AnyValue, n), strs: make([]commonpb.AnyValue_StringValue, n)}
+}
+
+func (a *attrs) next(k string) *commonpb.AnyValue {
+	i := len(a.out)
+	if i == len(a.kvs) { // more than counted: plain allocations
+		kv := &commonpb.KeyValue{Key: valid(k), Value: &commonpb.AnyValue{}}
+		a.out = append(a.out, kv)
+		return kv.Value
+	}
+	kv, av := &a.kvs[i], &a.avs[i]
+	kv.Key, kv.Value = valid(k), av
+	a.out = append(a.out, kv)
+	return av
+}
+
+func (a *attrs) str(k, v string) {
+	av := a.next(k)
+	if i := len(a.out) - 1; i < len(a.strs) {
+		sv := &a.strs[i]
+		sv.StringValue = valid(v)
+		av.Value = sv
+		return
+	}
+	av.Value = &commonpb.AnyValue_StringValue{StringValue: valid(v)}
+}
+
+func (a *attrs) add(k string, v any) {
 	switch x := v.(type) {
 	case string:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: valid(x)}}
+		a.str(k, x)
 	case bool:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: x}}
-	case int:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: int64(x)}}
-	case int64:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: x}}
-	case int32:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: int64(x)}}
-	case uint16:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: int64(x)}}
-	case uint32:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: int64(x)}}
+		a.next(k).Value = &commonpb.AnyValue_BoolValue{BoolValue: x}
 	case float64:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: x}}
+		a.next(k).Value = &commonpb.AnyValue_DoubleValue{DoubleValue: x}
 	case float32:
-		return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: float64(x)}}
+		a.next(k).Value = &commonpb.AnyValue_DoubleValue{DoubleValue: float64(x)}
+	default:
+		if n, ok := intValue(v); ok {
+			a.next(k).Value = &commonpb.AnyValue_IntValue{IntValue: n}
+			return
+		}
+		a.str(k, span.TagText(v))
 	}
-	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: valid(span.TagText(v))}}
+}
+
+func intValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case int32:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint8:
+		return int64(x), true
+	}
+	return 0, false
 }
 
 // Convert turns a finished span into an OTLP span:
@@ -92,7 +147,7 @@ func Convert(s *span.Span) *tracepb.Span {
 	}
 	tags := s.Tags()
 	bag := c.Baggage()
-	m.Attributes = make([]*commonpb.KeyValue, 0, len(tags)+len(bag.Biz)+len(bag.Sys)+3)
+	a := newAttrs(len(tags) + len(bag.Biz) + len(bag.Sys) + 3)
 	var failed bool
 	var errMsg string
 	for _, t := range tags {
@@ -105,12 +160,13 @@ func Convert(s *span.Span) *tracepb.Span {
 		case span.TagErrorMessage:
 			errMsg = span.TagText(t.Value)
 		}
-		m.Attributes = append(m.Attributes, &commonpb.KeyValue{Key: valid(t.Key), Value: anyValue(t.Value)})
+		a.add(t.Key, t.Value)
 	}
 	if c.Format == span.FormatSOFA {
-		m.Attributes = append(m.Attributes, str(AttrSOFATraceID, c.TraceID), str(AttrSOFASpanID, c.SpanID))
+		a.str(AttrSOFATraceID, c.TraceID)
+		a.str(AttrSOFASpanID, c.SpanID)
 		if c.ParentID != "" {
-			m.Attributes = append(m.Attributes, str(AttrSOFAParentID, c.ParentID))
+			a.str(AttrSOFAParentID, c.ParentID)
 		}
 		if v := c.TraceID + ";" + c.SpanID; utf8.ValidString(v) && !strings.ContainsAny(v, ",= ") {
 			m.TraceState = "sofa=" + v
@@ -119,10 +175,11 @@ func Convert(s *span.Span) *tracepb.Span {
 	for _, kv := range [2]map[string]string{bag.Sys, bag.Biz} {
 		for k, v := range kv {
 			if s.Tag(k) == nil {
-				m.Attributes = append(m.Attributes, str(k, v))
+				a.str(k, v)
 			}
 		}
 	}
+	m.Attributes = a.out
 	if failed {
 		m.Status = &tracepb.Status{Code: tracepb.Status_STATUS_CODE_ERROR, Message: valid(errMsg)}
 	}
@@ -162,4 +219,30 @@ func resource(service string) *resourcepb.Resource {
 		str("telemetry.sdk.language", "go"),
 		str("host.ip", span.LocalIP()),
 	}}
+}
+
+// sizeBound is an upper bound of the encoded size of m, cheaper than
+// proto.Size: each string, key and value costs its length plus the most
+// its tags and length prefixes can take, each number the most a varint or
+// fixed64 takes.
+func sizeBound(m *tracepb.Span) int {
+	n := 128 + len(m.Name) + len(m.TraceState) + len(m.Status.GetMessage())
+	kvs := func(attrs []*commonpb.KeyValue) {
+		for _, a := range attrs {
+			n += 24 + len(a.Key) + len(a.Value.GetStringValue())
+		}
+	}
+	kvs(m.Attributes)
+	for _, e := range m.Events {
+		n += 32 + len(e.Name)
+		kvs(e.Attributes)
+	}
+	return n
+}
+
+// anyValue converts one value (of a log field).
+func anyValue(v any) *commonpb.AnyValue {
+	var a attrs
+	a.add("", v)
+	return a.out[0].Value
 }

@@ -30,6 +30,9 @@ const (
 	DefaultCloseTimeout    = 5 * time.Second
 	DefaultMaxRetryBackoff = 5 * time.Second
 	DefaultSelfLogInterval = 10 * time.Second
+	// DefaultMaxConcurrentRequests lets one request be built while another
+	// is on the wire.
+	DefaultMaxConcurrentRequests = 2
 )
 
 // Option configures a Reporter.
@@ -50,6 +53,7 @@ type options struct {
 	closeTimeout  time.Duration
 	maxBackoff    time.Duration
 	logEvery      time.Duration
+	concurrency   int
 	grpcOpts      []otlptracegrpc.Option
 	httpOpts      []otlptracehttp.Option
 }
@@ -137,6 +141,12 @@ func WithMaxBacklog(n int) Option {
 // MiB, under gRPC's 4 MiB limit): a larger batch is sent in parts.
 func WithMaxRequestBytes(n int) Option {
 	return positive("max request bytes", n, func(o *options) { o.maxBytes = n })
+}
+
+// WithMaxConcurrentRequests bounds the requests in flight at a time
+// (default 2).
+func WithMaxConcurrentRequests(n int) Option {
+	return positive("max concurrent requests", n, func(o *options) { o.concurrency = n })
 }
 
 // WithBatchInterval sets the longest time a span waits to be sent (default

@@ -17,7 +17,6 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/sofatracer/sofatracer-go/reporter"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -58,8 +57,8 @@ func (s Stats) String() string {
 // Report never blocks: the span goes into a bounded queue, or is dropped
 // and counted. One goroutine converts queued spans into a bounded backlog
 // (the oldest are dropped and counted beyond it) and makes requests of at
-// most WithBatchSize spans and WithMaxRequestBytes encoded bytes, one at
-// a time, through the OTel exporter's client (its own retries are off). A
+// most WithBatchSize spans and WithMaxRequestBytes encoded bytes, at most
+// WithMaxConcurrentRequests at a time, through the OTel exporter's client (its own retries are off). A
 // request without an answer keeps its spans for the next try; one the
 // collector answers with an error drops them (Rejected). After a failure
 // requests pause for the batch interval, doubling up to the max retry
@@ -73,7 +72,7 @@ type Reporter struct {
 	sendq   chan []item
 	results chan result
 	runEnd  chan struct{}
-	sendEnd chan struct{}
+	senders sync.WaitGroup
 
 	mu        sync.RWMutex // Report: read; Close: write, to close ch
 	abort     context.Context
@@ -117,6 +116,7 @@ func NewReporter(opts ...Option) (*Reporter, error) {
 		closeTimeout:  DefaultCloseTimeout,
 		maxBackoff:    DefaultMaxRetryBackoff,
 		logEvery:      DefaultSelfLogInterval,
+		concurrency:   DefaultMaxConcurrentRequests,
 	}}
 	for _, opt := range opts {
 		if opt == nil {
@@ -141,10 +141,12 @@ func NewReporter(opts ...Option) (*Reporter, error) {
 	}
 	r.ch = make(chan *span.Span, r.o.queueSize)
 	r.sendq = make(chan []item)
-	r.results = make(chan result, 1)
-	r.runEnd, r.sendEnd = make(chan struct{}), make(chan struct{})
+	r.results = make(chan result, r.o.concurrency)
+	r.runEnd = make(chan struct{})
 	go r.run()
-	go r.send()
+	for range r.o.concurrency {
+		r.senders.Go(r.send)
+	}
 	return r, nil
 }
 
@@ -235,13 +237,14 @@ func (r *Reporter) serviceOf(s *span.Span) string {
 	return "unknown_service"
 }
 
-// run converts spans into the backlog and hands batches to send, one at a
-// time, honouring the pause after failures.
+// run converts spans into the backlog and hands batches to the senders, at
+// most MaxConcurrentRequests at a time, honouring the pause after
+// failures.
 func (r *Reporter) run() {
 	defer close(r.runEnd)
 	var (
 		q        deque
-		inflight bool
+		inflight int
 		backoff  time.Duration
 		pause    time.Time
 		closing  bool
@@ -258,14 +261,14 @@ func (r *Reporter) run() {
 				break
 			}
 			m := Convert(s)
-			q.pushBack(item{span: m, service: r.serviceOf(s), size: proto.Size(m)})
+			q.pushBack(item{span: m, service: r.serviceOf(s), size: sizeBound(m)})
 			if q.len() > r.o.maxBacklog {
 				q.popFront()
 				n := r.droppedBacklog.Add(1)
 				r.limited("backlog", reporter.LevelWarn, "otlp: more than %d spans wait for %s, the oldest dropped (%d so far)", r.o.maxBacklog, r.target, n)
 			}
 		case res := <-r.results:
-			inflight = false
+			inflight--
 			switch {
 			case res.err == nil:
 				r.sent.Add(int64(len(res.batch)))
@@ -297,19 +300,17 @@ func (r *Reporter) run() {
 		case <-aborted: // Close gave up; the request in flight is cancelled
 			aborted = nil
 		}
-		if !inflight && (closing && q.len() == 0 || r.abort.Err() != nil) {
+		if inflight == 0 && (closing && q.len() == 0 || r.abort.Err() != nil) {
 			r.droppedAtClose.Add(int64(q.len()))
 			return
 		}
 		now := time.Now()
 		due := q.len() >= r.o.batchSize || (q.len() > 0 && now.Sub(lastSend) >= r.o.batchInterval)
-		if !inflight && due && (closing || now.After(pause)) && r.abort.Err() == nil {
-			inflight, lastSend = true, now
+		for inflight < r.o.concurrency && (due || closing && q.len() > 0) && (closing || now.After(pause)) && r.abort.Err() == nil {
+			inflight++
+			lastSend = now
 			r.sendq <- r.take(&q)
-		}
-		if closing && !inflight && q.len() > 0 && r.abort.Err() == nil {
-			inflight = true
-			r.sendq <- r.take(&q)
+			due = q.len() >= r.o.batchSize
 		}
 	}
 }
@@ -330,9 +331,8 @@ func (r *Reporter) take(q *deque) []item {
 	return batch
 }
 
-// send makes the requests, one at a time.
+// send makes requests, one at a time.
 func (r *Reporter) send() {
-	defer close(r.sendEnd)
 	for batch := range r.sendq {
 		r.requests.Add(1)
 		ctx, cancel := context.WithTimeout(r.abort, r.o.timeout)
@@ -407,7 +407,7 @@ func (r *Reporter) Close() error {
 		<-r.runEnd
 		timer.Stop()
 		close(r.sendq)
-		<-r.sendEnd
+		r.senders.Wait()
 		r.abortFn()
 		stopCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := r.client.Stop(stopCtx)
