@@ -101,9 +101,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		}
 	}
 	w := t.p.wrap(s, kind, ts, false)
-	if a := cfg.Attributes(); len(a) > 0 {
-		w.attrs = append(w.attrs, a...)
-	}
+	w.attrs = cfg.Attributes() // the config is this call's own: no copy
 	ctx = trace.ContextWithSpan(ctx, w)
 	return opentracing.ContextWithSpan(ctx, s), w
 }
