@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	"google.golang.org/grpc"
 
 	"github.com/sofatracer/sofatracer-go/sofaotel"
@@ -119,7 +120,8 @@ var attrs = []attribute.KeyValue{
 }
 
 // BenchmarkOTLPExport: finished spans (made before the timer starts, with
-// the same five attributes through each provider) delivered to a local
+// the same content: the SDK's get the attributes our reporter sends for
+// ours, see samePayload) delivered to a local
 // OTLP/gRPC collector by our reporter (Report, then Close) and by the
 // SDK's otlptracegrpc exporter (ExportSpans in batches of 512, as its
 // batch span processor calls it, then Shutdown). The time runs until the
@@ -151,7 +153,7 @@ func BenchmarkOTLPExport(b *testing.B) {
 		tr.Close()
 		s, url := startSink(b)
 		r, err := otlp.NewReporter(otlp.WithEndpointURL(url), otlp.WithQueueSize(b.N+1), otlp.WithMaxBacklog(b.N+1),
-			otlp.WithCloseTimeout(time.Minute), otlp.WithTimeout(time.Minute))
+			otlp.WithCloseTimeout(time.Minute), otlp.WithTimeout(time.Minute), otlp.WithMaxConcurrentRequests(1))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -166,11 +168,12 @@ func BenchmarkOTLPExport(b *testing.B) {
 		}
 	})
 	b.Run(sdkOTLP, func(b *testing.B) {
+		same := samePayload(b)
 		mem := tracetest.NewInMemoryExporter()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSyncer(mem))
 		ot := tp.Tracer("bench")
 		for range b.N {
-			_, sp := ot.Start(ctx, "GET /orders/{id}", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+			_, sp := ot.Start(ctx, "GET /orders/{id}", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(same...))
 			sp.End()
 		}
 		spans := mem.GetSpans().Snapshots()
@@ -188,6 +191,31 @@ func BenchmarkOTLPExport(b *testing.B) {
 			exp.Shutdown(ctx)
 		})
 	})
+}
+
+// samePayload returns the attributes our reporter sends for the
+// benchmark's span (the five, the SOFA layout's tags and the SOFA ids),
+// so that both exporters send the same content.
+func samePayload(b *testing.B) []attribute.KeyValue {
+	c := &capture{}
+	tr := newTracer(b, tracer.WithReporter(c))
+	_, sp := sofaotel.NewTracerProvider(tr).Tracer("bench").Start(context.Background(), "GET /orders/{id}",
+		trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	sp.End()
+	tr.Close()
+	var out []attribute.KeyValue
+	for _, a := range otlp.Convert(c.spans[0]).Attributes {
+		switch v := a.Value.Value.(type) {
+		case *commonpb.AnyValue_StringValue:
+			out = append(out, attribute.String(a.Key, v.StringValue))
+		case *commonpb.AnyValue_IntValue:
+			out = append(out, attribute.Int64(a.Key, v.IntValue))
+		}
+	}
+	if len(out) <= len(attrs) {
+		b.Fatalf("payload %v", out)
+	}
+	return out
 }
 
 // capture keeps finished spans.

@@ -119,7 +119,7 @@ func WithSelfLog(l *reporter.SelfLog) Option {
 }
 
 // WithQueueSize sets how many finished spans may wait between Report and
-// the converting goroutine (default 4096); Report drops, and counts, a
+// the reporter's goroutine (default 4096); Report drops, and counts, a
 // span that finds it full.
 func WithQueueSize(n int) Option {
 	return positive("queue size", n, func(o *options) { o.queueSize = n })
@@ -131,7 +131,7 @@ func WithBatchSize(n int) Option {
 	return positive("batch size", n, func(o *options) { o.batchSize = n })
 }
 
-// WithMaxBacklog bounds the converted spans waiting for delivery (default
+// WithMaxBacklog bounds the spans waiting for delivery (default
 // 4096); beyond it the oldest is dropped and counted.
 func WithMaxBacklog(n int) Option {
 	return positive("max backlog", n, func(o *options) { o.maxBacklog = n })

@@ -55,7 +55,7 @@ func (s Stats) String() string {
 // tracer.WithReporter) and is safe for concurrent use.
 //
 // Report never blocks: the span goes into a bounded queue, or is dropped
-// and counted. One goroutine converts queued spans into a bounded backlog
+// and counted. One goroutine moves queued spans into a bounded backlog
 // (the oldest are dropped and counted beyond it) and makes requests of at
 // most WithBatchSize spans and WithMaxRequestBytes encoded bytes, at most
 // WithMaxConcurrentRequests at a time, through the OTel exporter's client (its own retries are off). A
@@ -86,9 +86,11 @@ type Reporter struct {
 	sent, requests, sendErrors                      atomic.Int64
 }
 
-// item is a converted span waiting for delivery.
+// item is a span waiting for delivery; it is converted when a request
+// takes it, so that a backlog holds no second copy of its spans.
 type item struct {
-	span    *tracepb.Span
+	s       *span.Span
+	span    *tracepb.Span // nil until converted
 	service string
 	size    int
 }
@@ -237,7 +239,7 @@ func (r *Reporter) serviceOf(s *span.Span) string {
 	return "unknown_service"
 }
 
-// run converts spans into the backlog and hands batches to the senders, at
+// run keeps spans in the backlog and hands batches to the senders, at
 // most MaxConcurrentRequests at a time, honouring the pause after
 // failures.
 func (r *Reporter) run() {
@@ -260,8 +262,7 @@ func (r *Reporter) run() {
 				ch, closing = nil, true
 				break
 			}
-			m := Convert(s)
-			q.pushBack(item{span: m, service: r.serviceOf(s), size: sizeBound(m)})
+			q.pushBack(item{s: s})
 			if q.len() > r.o.maxBacklog {
 				q.popFront()
 				n := r.droppedBacklog.Add(1)
@@ -321,12 +322,17 @@ func (r *Reporter) take(q *deque) []item {
 	var batch []item
 	size := 0
 	for q.len() > 0 && len(batch) < r.o.batchSize {
-		it := q.front()
+		it := q.popFront()
+		if it.span == nil {
+			it.span, it.service = Convert(it.s), r.serviceOf(it.s)
+			it.size, it.s = sizeBound(it.span), nil
+		}
 		if n := size + it.size + 16; len(batch) > 0 && n > r.o.maxBytes-1024 {
+			q.pushFront(it)
 			break
 		}
 		size += it.size + 16 // field tag, length and scope/resource share
-		batch = append(batch, q.popFront())
+		batch = append(batch, it)
 	}
 	return batch
 }
