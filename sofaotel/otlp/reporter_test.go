@@ -151,7 +151,7 @@ func TestHTTPProtobufChosenByEnvironment(t *testing.T) {
 func TestInvalidUTF8AndOversizedBatchAreDeliveredInParts(t *testing.T) {
 	s := &sink{}
 	addr := startGRPCSink(t, s, "127.0.0.1:0")
-	r, err := NewReporter(fast("http://"+addr, WithBatchInterval(time.Hour), WithBatchSize(1000))...)
+	r, err := NewReporter(fast("http://"+addr, WithBatchInterval(time.Hour), WithBatchSize(1000), WithCloseTimeout(time.Minute), WithTimeout(30*time.Second))...)
 	if err != nil {
 		t.Fatal(err)
 	}
