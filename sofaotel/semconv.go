@@ -1,7 +1,6 @@
 package sofaotel
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +17,7 @@ import (
 type sem struct {
 	method, methodOrig, urlFull, scheme, host, path, query, target string
 	serverAddr, clientAddr, peerAddr, peerService, errorType       string
-	serverPort, clientPort, peerPort                               string
+	serverPort, clientPort, peerPort                               attribute.Value
 	status, reqSize, respSize                                      int64
 	hasStatus, hasReqSize, hasRespSize                             bool
 
@@ -55,15 +54,15 @@ func (s *sem) read(attrs []attribute.KeyValue) {
 		case "server.address", "net.host.name", "net.peer.name":
 			s.serverAddr = v.Emit()
 		case "server.port", "net.host.port", "net.peer.port":
-			s.serverPort = v.Emit()
+			s.serverPort = v
 		case "client.address", "http.client_ip":
 			s.clientAddr = v.Emit()
 		case "client.port":
-			s.clientPort = v.Emit()
+			s.clientPort = v
 		case "network.peer.address", "net.sock.peer.addr":
 			s.peerAddr = v.Emit()
 		case "network.peer.port", "net.sock.peer.port":
-			s.peerPort = v.Emit()
+			s.peerPort = v
 		case "service.peer.name", "peer.service":
 			s.peerService = v.Emit()
 		case "error.type":
@@ -121,11 +120,29 @@ func intOf(v attribute.Value) (int64, bool) {
 	return 0, false
 }
 
-func hostPort(host, port string) string {
-	if host == "" || port == "" {
+// hostPort is host:port ([host]:port for IPv6), or host without a port.
+func hostPort(host string, port attribute.Value) string {
+	if host == "" || port.Type() == attribute.INVALID {
 		return host
 	}
-	return net.JoinHostPort(host, port)
+	var buf [96]byte
+	return string(appendHostPort(buf[:0], host, port))
+}
+
+func appendHostPort(b []byte, host string, port attribute.Value) []byte {
+	if strings.IndexByte(host, ':') >= 0 {
+		b = append(append(append(b, '['), host...), ']')
+	} else {
+		b = append(b, host...)
+	}
+	if port.Type() == attribute.INVALID {
+		return b
+	}
+	b = append(b, ':')
+	if port.Type() == attribute.INT64 {
+		return strconv.AppendInt(b, port.AsInt64(), 10)
+	}
+	return append(b, port.Emit()...)
 }
 
 // semconvTags turns a span's attributes into its tags: each attribute
@@ -217,7 +234,7 @@ func (s *sem) http(kind trace.SpanKind, add func(string, any), failed bool) {
 
 // url is request.url: url.full for a client (old http.url); for a server
 // scheme://host[:port]path[?query], from url.* and server.* (old http.*,
-// net.host.*).
+// net.host.*), built in one allocation.
 func (s *sem) url(server bool) string {
 	if s.urlFull != "" {
 		return s.urlFull
@@ -232,21 +249,25 @@ func (s *sem) url(server bool) string {
 	if path == "" && s.host == "" && s.serverAddr == "" {
 		return ""
 	}
+	var buf [256]byte
+	b := buf[:0]
+	if s.host != "" || s.serverAddr != "" {
+		scheme := s.scheme
+		if scheme == "" {
+			scheme = "http"
+		}
+		b = append(append(b, scheme...), "://"...)
+		if s.host != "" {
+			b = append(b, s.host...)
+		} else {
+			b = appendHostPort(b, s.serverAddr, s.serverPort)
+		}
+	}
+	b = append(b, path...)
 	if s.query != "" {
-		path += "?" + s.query
+		b = append(append(b, '?'), s.query...)
 	}
-	host := s.host
-	if host == "" {
-		host = hostPort(s.serverAddr, s.serverPort)
-	}
-	scheme := s.scheme
-	if scheme == "" {
-		scheme = "http"
-	}
-	if host == "" {
-		return path
-	}
-	return scheme + "://" + host + path
+	return string(b)
 }
 
 // rpc writes the RPC layouts' tags and returns whether the call failed:

@@ -223,3 +223,36 @@ type capture struct{ spans []*span.Span }
 
 func (c *capture) Report(s *span.Span) { c.spans = append(c.spans, s) }
 func (c *capture) Close() error        { return nil }
+
+// BenchmarkSpan: one span started and ended through each provider with
+// the attributes otelhttp's server sets (half at start, half at the end),
+// without otelhttp.
+func BenchmarkSpan(b *testing.B) {
+	startAttrs := []attribute.KeyValue{
+		attribute.String("http.request.method", "GET"), attribute.String("url.scheme", "http"),
+		attribute.String("server.address", "shop"), attribute.Int("server.port", 8080), attribute.String("url.path", "/orders/42"),
+		attribute.String("network.peer.address", "10.0.0.1"), attribute.Int("network.peer.port", 51234),
+		attribute.String("user_agent.original", "Go-http-client/1.1"), attribute.String("network.protocol.version", "1.1"),
+	}
+	endAttrs := []attribute.KeyValue{attribute.Int("http.response.status_code", 200), attribute.Int("http.response.body.size", 2)}
+	run := func(b *testing.B, ot trace.Tracer) {
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			_, sp := ot.Start(ctx, "GET /orders/{id}", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(startAttrs...))
+			sp.SetAttributes(endAttrs...)
+			sp.End()
+		}
+	}
+	b.Run(sofa, func(b *testing.B) {
+		tr := newTracer(b)
+		defer tr.Close()
+		run(b, sofaotel.NewTracerProvider(tr).Tracer("bench"))
+	})
+	b.Run(otelSDK, func(b *testing.B) {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+		defer tp.Shutdown(context.Background())
+		run(b, tp.Tracer("bench"))
+	})
+}
