@@ -276,7 +276,7 @@ func (s *sem) rpc(kind trace.SpanKind, add func(string, any), failed bool) bool 
 	server := kind == trace.SpanKindServer || kind == trace.SpanKindConsumer
 	add(span.TagProtocol, s.rpcSystem)
 	svc, method := s.rpcService, s.rpcMethod
-	if method == "_OTHER" && s.rpcMethodOrig != "" {
+	if (method == "_OTHER" || strings.HasSuffix(method, "/_OTHER")) && s.rpcMethodOrig != "" {
 		method = s.rpcMethodOrig
 	}
 	if i := strings.LastIndexByte(method, '/'); i >= 0 {
