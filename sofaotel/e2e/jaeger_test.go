@@ -49,10 +49,12 @@ type jaegerTrace struct {
 // fetchTrace polls Jaeger's query API until the trace has n spans.
 func fetchTrace(t *testing.T, queryURL, traceID string, n int) jaegerTrace {
 	t.Helper()
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var tr jaegerTrace
-		resp, err := http.Get(queryURL + "/api/traces/" + traceID)
+		resp, err := client.Get(queryURL + "/api/traces/" + traceID)
 		if err == nil {
 			err = json.NewDecoder(resp.Body).Decode(&tr)
 			resp.Body.Close()

@@ -45,7 +45,9 @@ func TestW3CCallerAndProviderOneTraceInJaeger(t *testing.T) {
 	ctx, caller := sdk.Tracer("caller").Start(context.Background(), "call", trace.WithSpanKind(trace.SpanKindClient))
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+l.Addr().String()+"/w3c", nil)
 	propagation.TraceContext{}.Inject(ctx, propagation.HeaderCarrier(req.Header))
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"sync"
@@ -67,6 +68,7 @@ type Reporter struct {
 	o      options
 	client otlptrace.Client
 	target string
+	httpTr *http.Transport // ours, to release at Close; nil for gRPC
 
 	ch      chan *span.Span
 	sendq   chan []item
@@ -158,6 +160,15 @@ func (r *Reporter) newClient() (otlptrace.Client, string) {
 			otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}),
 			otlptracehttp.WithTimeout(r.o.timeout),
 		}
+		if !tlsFromEnv() {
+			// A private transport, whose idle connections Close releases
+			// (the client's shared one keeps them for 90 s), and no proxy
+			// from the environment by surprise. A certificate from the
+			// environment needs the client's own transport.
+			r.httpTr = &http.Transport{ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 2,
+				IdleConnTimeout: 30 * time.Second, TLSHandshakeTimeout: r.o.timeout}
+			opts = append(opts, otlptracehttp.WithHTTPClient(&http.Client{Transport: r.httpTr, Timeout: r.o.timeout}))
+		}
 		if r.o.endpointURL != "" {
 			opts = append(opts, otlptracehttp.WithEndpointURL(httpTracesURL(r.o.endpointURL)))
 		}
@@ -187,6 +198,17 @@ func httpTracesURL(u string) string {
 	}
 	p.Path = "/v1/traces"
 	return p.String()
+}
+
+// tlsFromEnv reports whether an OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE
+// or client certificate variable is set.
+func tlsFromEnv() bool {
+	for _, k := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
+		if os.Getenv("OTEL_EXPORTER_OTLP_"+k) != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_"+k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Reporter) describe(proto string) string {
@@ -418,6 +440,9 @@ func (r *Reporter) Close() error {
 		stopCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := r.client.Stop(stopCtx)
 		cancel()
+		if r.httpTr != nil {
+			r.httpTr.CloseIdleConnections()
+		}
 		if lost := r.droppedAtClose.Load(); lost > 0 {
 			r.closeErr = fmt.Errorf("otlp: %d spans not delivered to %s at close", lost, r.target)
 		} else if err != nil {
