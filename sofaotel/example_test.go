@@ -38,3 +38,10 @@ func ExampleHTTPPropagator() {
 	fmt.Println(sc.TraceID(), sc.SpanID(), sc.TraceState())
 	// Output: 000a0fe9271567477985327100211176 4e18dd181d0a2066 sofa=0a0fe9271567477985327100211176;0.1
 }
+
+func ExampleTriplePropagator() {
+	md := propagation.MapCarrier{"tri-trace-traceid": "0a0fe9271567477985327100211176", "tri-trace-rpcid": "0.1.2", "tri-trace-biz-baggage": "user=u-42&"}
+	ctx := sofaotel.TriplePropagator().Extract(context.Background(), md)
+	fmt.Println(trace.SpanContextFromContext(ctx).TraceState())
+	// Output: sofa=0a0fe9271567477985327100211176;0.1.2
+}

@@ -300,3 +300,20 @@ func TestReportAfterCloseAndUnsampled(t *testing.T) {
 		t.Fatal("batch size 0 accepted")
 	}
 }
+
+func TestGRPCIsTheDefaultProtocol(t *testing.T) {
+	s := &sink{}
+	addr := startGRPCSink(t, s, "127.0.0.1:0")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://"+addr)
+	r, err := NewReporter(WithBatchInterval(20 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := newTracer(t, r)
+	tr.StartSpan("op").Finish()
+	tr.Close()
+	if spans, _ := s.got(); len(spans) != 1 || s.services[0] != "otlp-app" {
+		t.Fatalf("%d spans over gRPC, services %v: %s", len(spans), s.services, r.Stats())
+	}
+}
