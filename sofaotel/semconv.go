@@ -28,19 +28,23 @@ type sem struct {
 	dbSystem, dbName, dbQuery, dbOperation, dbSummary, dbCollection string
 
 	msgSystem, msgOp, msgDest, msgID string
+
+	// Where some values came from (index+1 into the attributes, 0: none),
+	// so that their tags reuse the attribute's boxed value.
+	methodAt, urlAt, statusAt, reqAt, respAt int
 }
 
 // read fills s from attrs in one pass; a later attribute wins.
 func (s *sem) read(attrs []attribute.KeyValue) {
-	for _, a := range attrs {
+	for i, a := range attrs {
 		v := a.Value
 		switch a.Key {
 		case "http.request.method", "http.method":
-			s.method = v.Emit()
+			s.method, s.methodAt = v.Emit(), i+1
 		case "http.request.method_original":
 			s.methodOrig = v.Emit()
 		case "url.full", "http.url":
-			s.urlFull = v.Emit()
+			s.urlFull, s.urlAt = v.Emit(), i+1
 		case "url.scheme", "http.scheme":
 			s.scheme = v.Emit()
 		case "url.path":
@@ -69,10 +73,13 @@ func (s *sem) read(attrs []attribute.KeyValue) {
 			s.errorType = v.Emit()
 		case "http.response.status_code", "http.status_code":
 			s.status, s.hasStatus = intOf(v)
+			s.statusAt = i + 1
 		case "http.request.body.size", "http.request_content_length":
 			s.reqSize, s.hasReqSize = intOf(v)
+			s.reqAt = i + 1
 		case "http.response.body.size", "http.response_content_length":
 			s.respSize, s.hasRespSize = intOf(v)
+			s.respAt = i + 1
 		case "rpc.system.name", "rpc.system":
 			s.rpcSystem = v.Emit()
 		case "rpc.service":
@@ -165,7 +172,7 @@ func semconvTags(kind trace.SpanKind, attrs []attribute.KeyValue, st codes.Code,
 	case s.rpcSystem != "":
 		failed = s.rpc(kind, add, failed)
 	case s.method != "":
-		s.http(kind, add, failed)
+		s.http(kind, add, failed, tags[:len(attrs)])
 	case s.dbSystem != "":
 		s.db(add, failed, d)
 	case s.msgSystem != "":
@@ -198,13 +205,36 @@ func kindTag(k trace.SpanKind) string {
 	return ""
 }
 
-func (s *sem) http(kind trace.SpanKind, add func(string, any), failed bool) {
+// reuseStr returns the boxed value of raw attribute tag at (index+1) when
+// it is v, else v boxed anew.
+func reuseStr(raw []span.Tag, at int, v string) any {
+	if at > 0 {
+		if r, ok := raw[at-1].Value.(string); ok && r == v {
+			return raw[at-1].Value
+		}
+	}
+	return v
+}
+
+// reuseInt is reuseStr for integers.
+func reuseInt(raw []span.Tag, at int, v int64) any {
+	if at > 0 {
+		if r, ok := raw[at-1].Value.(int64); ok && r == v {
+			return raw[at-1].Value
+		}
+	}
+	return v
+}
+
+// http writes the HTTP layouts' tags; raw are the attributes' tags, whose
+// boxed values it reuses.
+func (s *sem) http(kind trace.SpanKind, add func(string, any), failed bool, raw []span.Tag) {
 	server := kind == trace.SpanKindServer
 	method := s.method
 	if method == "_OTHER" && s.methodOrig != "" {
 		method = s.methodOrig
 	}
-	add(span.TagHTTPMethod, method)
+	add(span.TagHTTPMethod, reuseStr(raw, s.methodAt, method))
 	if server {
 		add(span.TagSpanKind, span.KindServer)
 		add(span.TagThreadName, "http-server")
@@ -212,20 +242,22 @@ func (s *sem) http(kind trace.SpanKind, add func(string, any), failed bool) {
 		add(span.TagSpanKind, span.KindClient)
 		add(span.TagThreadName, "http-client")
 	}
-	if u := s.url(server); u != "" {
+	if s.urlFull != "" {
+		add(span.TagHTTPURL, reuseStr(raw, s.urlAt, s.urlFull))
+	} else if u := s.url(server); u != "" {
 		add(span.TagHTTPURL, u)
 	}
 	switch {
 	case s.hasStatus:
-		add(span.TagHTTPStatusCode, s.status)
+		add(span.TagHTTPStatusCode, reuseInt(raw, s.statusAt, s.status))
 	case failed && !server:
 		add(span.TagHTTPStatusCode, int64(-1)) // no response, as the nethttp plugin
 	}
 	if s.hasReqSize {
-		add(span.TagReqSize, s.reqSize)
+		add(span.TagReqSize, reuseInt(raw, s.reqAt, s.reqSize))
 	}
 	if s.hasRespSize {
-		add(span.TagRespSize, s.respSize)
+		add(span.TagRespSize, reuseInt(raw, s.respAt, s.respSize))
 	}
 	if !server && s.peerService != "" {
 		add(span.TagRemoteApp, s.peerService)
