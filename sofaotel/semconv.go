@@ -159,7 +159,7 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 func semconvTags(kind trace.SpanKind, attrs []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
 	tags := make([]span.Tag, 0, len(attrs)+10)
 	for _, a := range attrs {
-		tags = append(tags, span.Tag{Key: string(a.Key), Value: tagValue(a.Value)})
+		tags = append(tags, span.Tag{Key: string(a.Key), Value: tagValue(a)})
 	}
 	var s sem
 	s.read(attrs)

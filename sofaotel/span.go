@@ -75,7 +75,7 @@ func (w *Span) SetAttributes(kv ...attribute.KeyValue) {
 	if w.ot {
 		tags := make([]span.Tag, 0, len(kv))
 		for _, a := range kv {
-			tags = append(tags, span.Tag{Key: string(a.Key), Value: tagValue(a.Value)})
+			tags = append(tags, span.Tag{Key: string(a.Key), Value: tagValue(a)})
 		}
 		w.sp.SetTags(tags...)
 		return
@@ -191,7 +191,8 @@ func firstNonEmpty(a, b string) string {
 
 // tagValue returns an attribute value as a tag value of the type it was
 // set with; arrays as their JSON text.
-func tagValue(v attribute.Value) any {
+func tagValue(a attribute.KeyValue) any {
+	v := a.Value
 	switch v.Type() {
 	case attribute.BOOL:
 		return v.AsBool()
@@ -200,6 +201,9 @@ func tagValue(v attribute.Value) any {
 	case attribute.FLOAT64:
 		return v.AsFloat64()
 	case attribute.STRING:
+		if lowCardinality(string(a.Key)) {
+			return box(v.AsString())
+		}
 		return v.AsString()
 	}
 	return v.Emit()
