@@ -156,10 +156,11 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 // under its own key, then the tags of the digest layout its semantic
 // conventions call for (HTTP server or client, RPC client or server,
 // database, messaging; none makes it a biz span).
-func semconvTags(kind trace.SpanKind, attrs []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
-	tags := make([]span.Tag, 0, len(attrs)+10)
+// They are appended to dst.
+func semconvTags(dst []span.Tag, kind trace.SpanKind, attrs []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
+	t := &tags{dst}
 	for _, a := range attrs {
-		tags = append(tags, span.Tag{Key: string(a.Key), Value: tagValue(a)})
+		t.add(string(a.Key), tagValue(a))
 	}
 	var s sem
 	s.read(attrs)
@@ -167,29 +168,33 @@ func semconvTags(kind trace.SpanKind, attrs []attribute.KeyValue, st codes.Code,
 	if failed && errText == "" {
 		errText = s.errorType
 	}
-	add := func(k string, v any) { tags = append(tags, span.Tag{Key: k, Value: v}) }
 	switch {
 	case s.rpcSystem != "":
-		failed = s.rpc(kind, add, failed)
+		failed = s.rpc(kind, t, failed)
 	case s.method != "":
-		s.http(kind, add, failed, tags[:len(attrs)])
+		s.http(kind, t, failed, t.t[len(dst):len(dst)+len(attrs)])
 	case s.dbSystem != "":
-		s.db(add, failed, d)
+		s.db(t, failed, d)
 	case s.msgSystem != "":
-		s.messaging(kind, add, failed)
+		s.messaging(kind, t, failed)
 	default:
 		if k := kindTag(kind); k != "" {
-			add(span.TagSpanKind, k)
+			t.add(span.TagSpanKind, k)
 		}
 	}
 	if failed {
-		add(span.TagError, true)
+		t.add(span.TagError, true)
 		if errText != "" {
-			add(span.TagErrorMessage, errText)
+			t.add(span.TagErrorMessage, errText)
 		}
 	}
-	return tags
+	return t.t
 }
+
+// tags collects a span's tags.
+type tags struct{ t []span.Tag }
+
+func (t *tags) add(k string, v any) { t.t = append(t.t, span.Tag{Key: k, Value: v}) }
 
 func kindTag(k trace.SpanKind) string {
 	switch k {
@@ -228,39 +233,39 @@ func reuseInt(raw []span.Tag, at int, v int64) any {
 
 // http writes the HTTP layouts' tags; raw are the attributes' tags, whose
 // boxed values it reuses.
-func (s *sem) http(kind trace.SpanKind, add func(string, any), failed bool, raw []span.Tag) {
+func (s *sem) http(kind trace.SpanKind, t *tags, failed bool, raw []span.Tag) {
 	server := kind == trace.SpanKindServer
 	method := s.method
 	if method == "_OTHER" && s.methodOrig != "" {
 		method = s.methodOrig
 	}
-	add(span.TagHTTPMethod, reuseStr(raw, s.methodAt, method))
+	t.add(span.TagHTTPMethod, reuseStr(raw, s.methodAt, method))
 	if server {
-		add(span.TagSpanKind, span.KindServer)
-		add(span.TagThreadName, "http-server")
+		t.add(span.TagSpanKind, span.KindServer)
+		t.add(span.TagThreadName, "http-server")
 	} else {
-		add(span.TagSpanKind, span.KindClient)
-		add(span.TagThreadName, "http-client")
+		t.add(span.TagSpanKind, span.KindClient)
+		t.add(span.TagThreadName, "http-client")
 	}
 	if s.urlFull != "" {
-		add(span.TagHTTPURL, reuseStr(raw, s.urlAt, s.urlFull))
+		t.add(span.TagHTTPURL, reuseStr(raw, s.urlAt, s.urlFull))
 	} else if u := s.url(server); u != "" {
-		add(span.TagHTTPURL, u)
+		t.add(span.TagHTTPURL, u)
 	}
 	switch {
 	case s.hasStatus:
-		add(span.TagHTTPStatusCode, reuseInt(raw, s.statusAt, s.status))
+		t.add(span.TagHTTPStatusCode, reuseInt(raw, s.statusAt, s.status))
 	case failed && !server:
-		add(span.TagHTTPStatusCode, int64(-1)) // no response, as the nethttp plugin
+		t.add(span.TagHTTPStatusCode, int64(-1)) // no response, as the nethttp plugin
 	}
 	if s.hasReqSize {
-		add(span.TagReqSize, reuseInt(raw, s.reqAt, s.reqSize))
+		t.add(span.TagReqSize, reuseInt(raw, s.reqAt, s.reqSize))
 	}
 	if s.hasRespSize {
-		add(span.TagRespSize, reuseInt(raw, s.respAt, s.respSize))
+		t.add(span.TagRespSize, reuseInt(raw, s.respAt, s.respSize))
 	}
 	if !server && s.peerService != "" {
-		add(span.TagRemoteApp, s.peerService)
+		t.add(span.TagRemoteApp, s.peerService)
 	}
 }
 
@@ -304,9 +309,9 @@ func (s *sem) url(server bool) string {
 
 // rpc writes the RPC layouts' tags and returns whether the call failed:
 // a result code other than 00 is an error, as in the grpctrace plugin.
-func (s *sem) rpc(kind trace.SpanKind, add func(string, any), failed bool) bool {
+func (s *sem) rpc(kind trace.SpanKind, t *tags, failed bool) bool {
 	server := kind == trace.SpanKindServer || kind == trace.SpanKindConsumer
-	add(span.TagProtocol, s.rpcSystem)
+	t.add(span.TagProtocol, s.rpcSystem)
 	svc, method := s.rpcService, s.rpcMethod
 	if (method == "_OTHER" || strings.HasSuffix(method, "/_OTHER")) && s.rpcMethodOrig != "" {
 		method = s.rpcMethodOrig
@@ -315,10 +320,10 @@ func (s *sem) rpc(kind trace.SpanKind, add func(string, any), failed bool) bool 
 		svc, method = strings.TrimPrefix(method[:i], "/"), method[i+1:]
 	}
 	if svc != "" {
-		add(span.TagService, svc)
+		t.add(span.TagService, svc)
 	}
 	if method != "" {
-		add(span.TagMethod, method)
+		t.add(span.TagMethod, method)
 	}
 	remoteIP := ""
 	switch {
@@ -330,20 +335,20 @@ func (s *sem) rpc(kind trace.SpanKind, add func(string, any), failed bool) bool 
 		remoteIP = hostPort(s.serverAddr, s.serverPort)
 	}
 	if remoteIP != "" {
-		add(span.TagRemoteIP, remoteIP)
+		t.add(span.TagRemoteIP, remoteIP)
 	}
 	if s.peerService != "" {
-		add(span.TagRemoteApp, s.peerService)
+		t.add(span.TagRemoteApp, s.peerService)
 	}
 	if server {
-		add(span.TagSpanKind, span.KindServer)
-		add(span.TagThreadName, s.rpcSystem+"-server")
+		t.add(span.TagSpanKind, span.KindServer)
+		t.add(span.TagThreadName, s.rpcSystem+"-server")
 	} else {
-		add(span.TagSpanKind, span.KindClient)
-		add(span.TagThreadName, s.rpcSystem+"-client")
+		t.add(span.TagSpanKind, span.KindClient)
+		t.add(span.TagThreadName, s.rpcSystem+"-client")
 	}
 	code := s.rpcResult(server, failed)
-	add(span.TagResultCode, code)
+	t.add(span.TagResultCode, code)
 	return failed || code != "00"
 }
 
@@ -394,16 +399,16 @@ const (
 	tagMsgID      = "msg.id"
 )
 
-func (s *sem) db(add func(string, any), failed bool, d time.Duration) {
-	add(span.TagComponent, componentDB)
-	add(span.TagSpanKind, span.KindClient)
-	add(span.TagThreadName, s.dbSystem+"-client")
-	add(tagDBType, s.dbSystem)
+func (s *sem) db(t *tags, failed bool, d time.Duration) {
+	t.add(span.TagComponent, componentDB)
+	t.add(span.TagSpanKind, span.KindClient)
+	t.add(span.TagThreadName, s.dbSystem+"-client")
+	t.add(tagDBType, s.dbSystem)
 	if s.dbName != "" {
-		add(tagDBName, s.dbName)
+		t.add(tagDBName, s.dbName)
 	}
 	if s.dbQuery != "" {
-		add(tagSQL, s.dbQuery)
+		t.add(tagSQL, s.dbQuery)
 	}
 	// The stat key names the statement by its summary, never by raw SQL
 	// with literals, which would make a row per statement.
@@ -412,36 +417,36 @@ func (s *sem) db(add func(string, any), failed bool, d time.Duration) {
 		summary = strings.TrimSpace(s.dbOperation + " " + s.dbCollection)
 	}
 	if summary != "" {
-		add(tagSQLSummary, summary)
+		t.add(tagSQLSummary, summary)
 	}
 	if ep := hostPort(s.serverAddr, s.serverPort); ep != "" {
-		add(tagDBEndpoint, ep)
+		t.add(tagDBEndpoint, ep)
 	}
-	add(tagExecCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
+	t.add(tagExecCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
 	if failed {
-		add(span.TagResultCode, "failed")
+		t.add(span.TagResultCode, "failed")
 	} else {
-		add(span.TagResultCode, "success")
+		t.add(span.TagResultCode, "success")
 	}
 }
 
-func (s *sem) messaging(kind trace.SpanKind, add func(string, any), failed bool) {
-	add(span.TagComponent, componentMessaging)
+func (s *sem) messaging(kind trace.SpanKind, t *tags, failed bool) {
+	t.add(span.TagComponent, componentMessaging)
 	sub := kind == trace.SpanKindConsumer || kind == trace.SpanKindServer ||
 		s.msgOp == "receive" || s.msgOp == "process" || s.msgOp == "settle"
 	if sub {
-		add(span.TagSpanKind, span.KindConsumer)
-		add(span.TagThreadName, s.msgSystem+"-consumer")
+		t.add(span.TagSpanKind, span.KindConsumer)
+		t.add(span.TagThreadName, s.msgSystem+"-consumer")
 	} else {
-		add(span.TagSpanKind, span.KindProducer)
-		add(span.TagThreadName, s.msgSystem+"-producer")
+		t.add(span.TagSpanKind, span.KindProducer)
+		t.add(span.TagThreadName, s.msgSystem+"-producer")
 	}
-	add(tagMsgChannel, s.msgSystem)
+	t.add(tagMsgChannel, s.msgSystem)
 	if s.msgDest != "" {
-		add(tagMsgTopic, s.msgDest)
+		t.add(tagMsgTopic, s.msgDest)
 	}
 	if s.msgID != "" {
-		add(tagMsgID, s.msgID)
+		t.add(tagMsgID, s.msgID)
 	}
 	remote := s.peerService
 	if remote == "" {
@@ -450,10 +455,10 @@ func (s *sem) messaging(kind trace.SpanKind, add func(string, any), failed bool)
 	if remote == "" {
 		remote = "broker"
 	}
-	add(span.TagRemoteApp, remote)
+	t.add(span.TagRemoteApp, remote)
 	if failed {
-		add(span.TagResultCode, "99")
+		t.add(span.TagResultCode, "99")
 	} else {
-		add(span.TagResultCode, "00")
+		t.add(span.TagResultCode, "00")
 	}
 }

@@ -173,7 +173,8 @@ func (w *Span) End(opts ...trace.SpanEndOption) {
 		if !end.IsZero() {
 			d = end.Sub(w.sp.StartTime())
 		}
-		w.sp.SetTags(semconvTags(w.kind, attrs, st, firstNonEmpty(desc, errMsg), d)...)
+		tags := make([]span.Tag, 0, len(attrs)+12)
+		w.sp.SetTags(semconvTags(tags, w.kind, attrs, st, firstNonEmpty(desc, errMsg), d)...)
 	}
 	if end.IsZero() {
 		w.sp.Finish()
