@@ -8,24 +8,26 @@
 # modules), except tools/zipkin-server, which only builds the collector.
 MODULES := $(shell find . -name go.mod -not -path './tools/zipkin-server/*' -not -path '*/testdata/*' -printf '%h\n' | sort)
 
-test: check unit e2e bench-smoke fuzz-smoke
+test: check unit bench-smoke fuzz-smoke
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@set -e; for m in $(MODULES); do echo "go vet $$m"; (cd $$m && go vet ./...); done
 
 # Starts the servers of tools/services (PostgreSQL, MariaDB, Redis, RabbitMQ,
-# ...) on 127.0.0.1, runs every module's tests with SOFA_TEST_REQUIRED=1 (a
-# test whose server is missing fails rather than skips), stops them.
+# ...) and the Jaeger collector of tools/zipkin-server on 127.0.0.1, runs
+# every module's tests (the end-to-end ones included) with
+# SOFA_TEST_REQUIRED=1 and SOFA_TRACER_E2E_REQUIRED=1 (a test whose server is
+# missing fails rather than skips), stops them.
 unit:
-	bash tools/services/run.sh test $(MAKE) --no-print-directory unit-modules
+	bash tools/services/run.sh test bash tools/zipkin-server/run.sh exec $(MAKE) --no-print-directory unit-modules
 
 unit-modules:
 	@set -e; for m in $(MODULES); do echo "go test -race $$m"; (cd $$m && go test -race -count=1 ./...); done
 
-# End-to-end tests through a real Jaeger (Zipkin v2 API) on 127.0.0.1:
-# builds or reuses the binary, starts it, runs ./e2e/ (which fails, not
-# skips, when the collector is missing), stops it.
+# Only the SDK's end-to-end tests through a real Jaeger (Zipkin v2 and OTLP)
+# on 127.0.0.1 (unit runs them too): builds or reuses the binary, starts it,
+# runs ./e2e/ (which fails, not skips, when the collector is missing), stops it.
 e2e:
 	bash tools/zipkin-server/run.sh test -count=1 -race
 

@@ -42,6 +42,7 @@ type Tracer struct {
 	corrupted     sync.Map // reason -> *atomic.Int64
 	closeOnce     sync.Once
 	closeErr      error
+	ctxHook       atomic.Pointer[ContextHook]
 }
 
 var _ opentracing.Tracer = (*Tracer)(nil)

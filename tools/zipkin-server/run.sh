@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# A real Zipkin v2 collector for SOFATracer's end-to-end tests: Jaeger v2
-# (github.com/jaegertracing/jaeger/cmd/jaeger, pinned by this directory's
-# go.mod) with a zipkin receiver, the in-memory store and the query API,
-# every port on 127.0.0.1.
+# A real Zipkin v2 and OTLP collector for SOFATracer's end-to-end tests:
+# Jaeger v2 (github.com/jaegertracing/jaeger/cmd/jaeger, pinned by this
+# directory's go.mod) with zipkin and otlp (gRPC, HTTP) receivers, the
+# in-memory store and the query API, every port on 127.0.0.1.
 #
 #   run.sh build          build the binary once (reused while go.sum is unchanged); print its path
 #   run.sh start          build, start in the background, wait until both ports answer;
@@ -13,13 +13,16 @@
 #   run.sh status         say whether it runs
 #   run.sh test [args]    start, go test ./e2e/ [args] with SOFA_TRACER_E2E_REQUIRED=1, stop
 #                         (a collector that was already running is used and left running)
+#   run.sh exec CMD...    the same around any command, run in the repository root, e.g.
+#                         run.sh exec sh -c 'cd sofaotel && go test -count=1 ./e2e/'
 #
 # The binary is cached outside the repository, keyed by go.sum:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/sofatracer-go/jaeger-<sha256 of go.sum>
 # The first build takes about 6-7 minutes and ~3 GB of Go caches on 2 cores.
 #
 # Environment: SOFA_ZS_ZIPKIN_PORT (19411), SOFA_ZS_QUERY_PORT (16696),
-# SOFA_ZS_QUERY_GRPC_PORT (16695), SOFA_ZS_STATE_DIR (pid and log files;
+# SOFA_ZS_QUERY_GRPC_PORT (16695), SOFA_ZS_OTLP_GRPC_PORT (14317),
+# SOFA_ZS_OTLP_HTTP_PORT (14318), SOFA_ZS_STATE_DIR (pid and log files;
 # ${TMPDIR:-/tmp}/sofatracer-zipkin-server), SOFA_ZS_START_TIMEOUT (60 s),
 # SOFA_ZS_CACHE_DIR (the cache directory above).
 set -euo pipefail
@@ -29,6 +32,8 @@ root="$(cd "$here/../.." && pwd)"
 zport="${SOFA_ZS_ZIPKIN_PORT:-19411}"
 qport="${SOFA_ZS_QUERY_PORT:-16696}"
 gport="${SOFA_ZS_QUERY_GRPC_PORT:-16695}"
+ogport="${SOFA_ZS_OTLP_GRPC_PORT:-14317}"
+ohport="${SOFA_ZS_OTLP_HTTP_PORT:-14318}"
 state="${SOFA_ZS_STATE_DIR:-${TMPDIR:-/tmp}/sofatracer-zipkin-server}"
 cache="${SOFA_ZS_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/sofatracer-go}"
 pidfile="$state/jaeger.pid"
@@ -69,12 +74,15 @@ running() {
 
 answers() {
 	curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$qport/api/services" &&
-		curl -fsS -o /dev/null --max-time 2 -H 'Content-Type: application/json' --data '[]' "http://127.0.0.1:$zport/api/v2/spans"
+		curl -fsS -o /dev/null --max-time 2 -H 'Content-Type: application/json' --data '[]' "http://127.0.0.1:$zport/api/v2/spans" &&
+		curl -fsS -o /dev/null --max-time 2 -H 'Content-Type: application/json' --data '{}' "http://127.0.0.1:$ohport/v1/traces"
 }
 
 envlines() {
 	echo "export SOFA_TRACER_E2E_ZIPKIN=http://127.0.0.1:$zport"
 	echo "export SOFA_TRACER_E2E_QUERY=http://127.0.0.1:$qport"
+	echo "export SOFA_TRACER_E2E_OTLP_GRPC=http://127.0.0.1:$ogport"
+	echo "export SOFA_TRACER_E2E_OTLP_HTTP=http://127.0.0.1:$ohport"
 	echo "export SOFA_TRACER_E2E_JAEGER_BIN=$(binpath)"
 }
 
@@ -86,6 +94,7 @@ start() {
 		log "already running (pid $(cat "$pidfile"))"
 	else
 		SOFA_ZS_ZIPKIN_ADDR="127.0.0.1:$zport" SOFA_ZS_QUERY_ADDR="127.0.0.1:$qport" SOFA_ZS_QUERY_GRPC_ADDR="127.0.0.1:$gport" \
+			SOFA_ZS_OTLP_GRPC_ADDR="127.0.0.1:$ogport" SOFA_ZS_OTLP_HTTP_ADDR="127.0.0.1:$ohport" \
 			nohup "$bin" --config "$here/config.yaml" >"$logfile" 2>&1 </dev/null &
 		pid=$!
 		echo "$pid" >"$pidfile"
@@ -100,14 +109,14 @@ start() {
 			return 1
 		fi
 		if ((SECONDS >= deadline)); then
-			log "ports $zport and $qport do not answer after ${SOFA_ZS_START_TIMEOUT:-60}s; the end of $logfile:"
+			log "ports $zport, $qport and $ohport do not answer after ${SOFA_ZS_START_TIMEOUT:-60}s; the end of $logfile:"
 			tail -n 30 "$logfile" >&2 || true
 			stop
 			return 1
 		fi
 		sleep 0.2
 	done
-	log "zipkin http://127.0.0.1:$zport/api/v2/spans, query http://127.0.0.1:$qport/api/traces/{id}"
+	log "zipkin http://127.0.0.1:$zport/api/v2/spans, otlp grpc 127.0.0.1:$ogport http http://127.0.0.1:$ohport/v1/traces, query http://127.0.0.1:$qport/api/traces/{id}"
 	envlines
 }
 
@@ -140,7 +149,8 @@ env) envlines ;;
 status)
 	if running; then log "running (pid $(cat "$pidfile"))"; else log "not running"; exit 1; fi
 	;;
-test)
+test | exec)
+	cmd="$1"
 	shift
 	if running; then
 		envs="$(start)" # someone else's: leave it running
@@ -150,10 +160,14 @@ test)
 	fi
 	eval "$envs"
 	export SOFA_TRACER_E2E_REQUIRED=1
-	(cd "$root" && go test "$@" ./e2e/)
+	if [[ "$cmd" == test ]]; then
+		(cd "$root" && go test "$@" ./e2e/)
+	else
+		(cd "$root" && "$@")
+	fi
 	;;
 *)
-	echo "usage: $0 build|start|env|stop|status|test [go test args]" >&2
+	echo "usage: $0 build|start|env|stop|status|test [go test args]|exec CMD..." >&2
 	exit 2
 	;;
 esac

@@ -1,0 +1,41 @@
+package sofaotel
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+func TestBoxIsBoundedAndKeepsValues(t *testing.T) {
+	if got := tagValue(attribute.String("http.request.method", "PATCH")); got != "PATCH" {
+		t.Fatalf("%v", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { tagValue(attribute.String("http.request.method", "PATCH")) }); n != 0 {
+		t.Fatalf("a repeated low-cardinality value allocates %v times", n)
+	}
+	long := strings.Repeat("x", maxBoxedLen+1)
+	if box(long) != long || tagValue(attribute.String("url.path", "/a")) != "/a" {
+		t.Fatal("values changed")
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 2 * maxBoxed {
+				if v := fmt.Sprint("v", g, "-", i); box(v) != v {
+					t.Errorf("box(%q) changed it", v)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	boxed.RLock()
+	n := len(boxed.m)
+	_, hasLong := boxed.m[long]
+	boxed.RUnlock()
+	if n > maxBoxed || hasLong {
+		t.Fatalf("%d boxed values (at most %d), long kept: %v", n, maxBoxed, hasLong)
+	}
+}

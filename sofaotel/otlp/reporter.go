@@ -1,0 +1,511 @@
+package otlp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/sofatracer/sofatracer-go/reporter"
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// Stats are a Reporter's counters since it started. Every sampled span
+// handed to Report ends up, once Close returned, in exactly one of Sent,
+// DroppedQueueFull, DroppedAfterClose, DroppedBacklog, Rejected and
+// DroppedAtClose.
+type Stats struct {
+	Reported          int64 // sampled spans handed to Report
+	Unsampled         int64 // not sent because the trace is not sampled
+	DroppedQueueFull  int64 // dropped by Report: the queue was full
+	DroppedAfterClose int64 // reported after Close
+	DroppedBacklog    int64 // dropped, oldest first, because more than MaxBacklog spans waited
+	Rejected          int64 // dropped: the collector answered with an error
+	DroppedAtClose    int64 // still undelivered when Close gave up
+	Sent              int64 // accepted by the collector
+	Requests          int64 // requests made
+	SendErrors        int64 // requests that got no answer (refused, timeout); their spans are kept and retried
+}
+
+// Dropped returns the number of spans lost, for whatever reason.
+func (s Stats) Dropped() int64 {
+	return s.DroppedQueueFull + s.DroppedAfterClose + s.DroppedBacklog + s.Rejected + s.DroppedAtClose
+}
+
+// String formats the counters on one line.
+func (s Stats) String() string {
+	return fmt.Sprintf("reported=%d unsampled=%d sent=%d dropped=%d (queue_full=%d backlog=%d rejected=%d at_close=%d after_close=%d) requests=%d send_errors=%d",
+		s.Reported, s.Unsampled, s.Sent, s.Dropped(), s.DroppedQueueFull, s.DroppedBacklog, s.Rejected, s.DroppedAtClose, s.DroppedAfterClose, s.Requests, s.SendErrors)
+}
+
+// Reporter sends finished spans to an OpenTelemetry collector over OTLP
+// (gRPC or HTTP/protobuf). It implements reporter.Reporter (use it with
+// tracer.WithReporter) and is safe for concurrent use.
+//
+// Report never blocks: the span goes into a bounded queue, or is dropped
+// and counted. One goroutine moves queued spans into a bounded backlog
+// (the oldest are dropped and counted beyond it) and makes requests of at
+// most WithBatchSize spans and WithMaxRequestBytes encoded bytes, at most
+// WithMaxConcurrentRequests at a time, through the OTel exporter's client (its own retries are off). A
+// request without an answer keeps its spans for the next try; one the
+// collector answers with an error drops them (Rejected). After a failure
+// requests pause for the batch interval, doubling up to the max retry
+// backoff. Close delivers what is buffered within the close timeout.
+type Reporter struct {
+	o      options
+	client otlptrace.Client
+	target string
+	httpTr *http.Transport // ours, to release at Close; nil for gRPC
+
+	ch      chan *span.Span
+	sendq   chan []item
+	results chan result
+	runEnd  chan struct{}
+	senders sync.WaitGroup
+
+	mu        sync.RWMutex // Report: read; Close: write, to close ch
+	abort     context.Context
+	abortFn   context.CancelFunc
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+
+	reported, unsampled, droppedQueue, droppedAfter atomic.Int64
+	droppedBacklog, rejected, droppedAtClose        atomic.Int64
+	sent, requests, sendErrors                      atomic.Int64
+}
+
+// item is a span waiting for delivery; it is converted when a request
+// takes it, so that a backlog holds no second copy of its spans.
+type item struct {
+	s       *span.Span
+	span    *tracepb.Span // nil until converted
+	service string
+	size    int
+}
+
+type result struct {
+	batch []item
+	err   error
+}
+
+// NewReporter starts a reporter. The collector is configured by options
+// and by the OpenTelemetry exporter variables: OTEL_EXPORTER_OTLP_PROTOCOL
+// (or ..._TRACES_PROTOCOL: grpc, the default, or http/protobuf) and what
+// the OTel clients read themselves (OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT,
+// _HEADERS, _COMPRESSION, _CERTIFICATE, ...; default endpoint
+// localhost:4317 for gRPC, localhost:4318/v1/traces for HTTP). Options win.
+// Call Close to deliver what is buffered and stop its goroutines.
+func NewReporter(opts ...Option) (*Reporter, error) {
+	r := &Reporter{o: options{
+		queueSize:     DefaultQueueSize,
+		batchSize:     DefaultBatchSize,
+		batchInterval: DefaultBatchInterval,
+		maxBacklog:    DefaultMaxBacklog,
+		maxBytes:      DefaultMaxRequestBytes,
+		timeout:       DefaultTimeout,
+		closeTimeout:  DefaultCloseTimeout,
+		maxBackoff:    DefaultMaxRetryBackoff,
+		logEvery:      DefaultSelfLogInterval,
+		concurrency:   DefaultMaxConcurrentRequests,
+	}}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&r.o); err != nil {
+			return nil, err
+		}
+	}
+	if r.o.protocol == "" {
+		p, err := envProtocol()
+		if err != nil {
+			return nil, err
+		}
+		r.o.protocol = p
+	}
+	r.client, r.target = r.newClient()
+	r.abort, r.abortFn = context.WithCancel(context.Background())
+	if err := r.client.Start(r.abort); err != nil {
+		r.abortFn()
+		return nil, fmt.Errorf("otlp: %w", err)
+	}
+	r.ch = make(chan *span.Span, r.o.queueSize)
+	r.sendq = make(chan []item)
+	r.results = make(chan result, r.o.concurrency)
+	r.runEnd = make(chan struct{})
+	go r.run()
+	for range r.o.concurrency {
+		r.senders.Go(r.send)
+	}
+	return r, nil
+}
+
+func (r *Reporter) newClient() (otlptrace.Client, string) {
+	if r.o.protocol == ProtocolHTTPProtobuf {
+		opts := []otlptracehttp.Option{
+			otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}),
+			otlptracehttp.WithTimeout(r.o.timeout),
+		}
+		if !tlsFromEnv() {
+			// A private transport, whose idle connections Close releases
+			// (the client's shared one keeps them for 90 s), and no proxy
+			// from the environment by surprise. A certificate from the
+			// environment needs the client's own transport.
+			r.httpTr = &http.Transport{ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 2,
+				IdleConnTimeout: 30 * time.Second, TLSHandshakeTimeout: r.o.timeout}
+			opts = append(opts, otlptracehttp.WithHTTPClient(&http.Client{Transport: r.httpTr, Timeout: r.o.timeout}))
+		}
+		if r.o.endpointURL != "" {
+			opts = append(opts, otlptracehttp.WithEndpointURL(httpTracesURL(r.o.endpointURL)))
+		}
+		if r.o.headers != nil {
+			opts = append(opts, otlptracehttp.WithHeaders(r.o.headers))
+		}
+		return otlptracehttp.NewClient(append(opts, r.o.httpOpts...)...), r.describe("http/protobuf")
+	}
+	opts := []otlptracegrpc.Option{
+		otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}),
+		otlptracegrpc.WithTimeout(r.o.timeout),
+	}
+	if r.o.endpointURL != "" {
+		opts = append(opts, otlptracegrpc.WithEndpointURL(r.o.endpointURL))
+	}
+	if r.o.headers != nil {
+		opts = append(opts, otlptracegrpc.WithHeaders(r.o.headers))
+	}
+	return otlptracegrpc.NewClient(append(opts, r.o.grpcOpts...)...), r.describe("grpc")
+}
+
+// httpTracesURL adds the traces path, /v1/traces, to a URL without a path.
+func httpTracesURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Path != "" && p.Path != "/") {
+		return u
+	}
+	p.Path = "/v1/traces"
+	return p.String()
+}
+
+// tlsFromEnv reports whether an OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE
+// or client certificate variable is set.
+func tlsFromEnv() bool {
+	for _, k := range []string{"CERTIFICATE", "CLIENT_CERTIFICATE", "CLIENT_KEY"} {
+		if os.Getenv("OTEL_EXPORTER_OTLP_"+k) != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_"+k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Reporter) describe(proto string) string {
+	ep := r.o.endpointURL
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		if ep == "" {
+			ep = os.Getenv(k)
+		}
+	}
+	if ep == "" {
+		ep = "default endpoint"
+	}
+	return "OTLP/" + proto + " " + ep
+}
+
+// Report implements reporter.Reporter. It never blocks and never does
+// I/O: an unsampled span is counted and ignored, a sampled one is queued,
+// or dropped and counted when the queue is full or the reporter closed.
+func (r *Reporter) Report(s *span.Span) {
+	if !s.Ctx.Sampled() {
+		r.unsampled.Add(1)
+		return
+	}
+	r.reported.Add(1)
+	r.mu.RLock()
+	if r.closed.Load() {
+		r.mu.RUnlock()
+		r.droppedAfter.Add(1)
+		return
+	}
+	select {
+	case r.ch <- s:
+		r.mu.RUnlock()
+	default:
+		r.mu.RUnlock()
+		n := r.droppedQueue.Add(1)
+		r.limited("queue", reporter.LevelWarn, "otlp: report queue of %d spans full, span dropped (%d so far); %s is slow or unreachable", r.o.queueSize, n, r.target)
+	}
+}
+
+// serviceOf is the service.name of a span: the option, else the app name
+// of the tracer that made it.
+func (r *Reporter) serviceOf(s *span.Span) string {
+	if r.o.service != "" {
+		return r.o.service
+	}
+	if a, ok := s.Tracer().(interface{ AppName() string }); ok {
+		return a.AppName()
+	}
+	return "unknown_service"
+}
+
+// run keeps spans in the backlog and hands batches to the senders, at
+// most MaxConcurrentRequests at a time, honouring the pause after
+// failures.
+func (r *Reporter) run() {
+	defer close(r.runEnd)
+	var (
+		q        deque
+		inflight int
+		backoff  time.Duration
+		pause    time.Time
+		closing  bool
+		lastSend = time.Now()
+	)
+	tick := time.NewTicker(r.o.batchInterval)
+	defer tick.Stop()
+	ch, aborted := r.ch, r.abort.Done()
+	for {
+		select {
+		case s, ok := <-ch:
+			if !ok {
+				ch, closing = nil, true
+				break
+			}
+			q.pushBack(item{s: s})
+			if q.len() > r.o.maxBacklog {
+				q.popFront()
+				n := r.droppedBacklog.Add(1)
+				r.limited("backlog", reporter.LevelWarn, "otlp: more than %d spans wait for %s, the oldest dropped (%d so far)", r.o.maxBacklog, r.target, n)
+			}
+		case res := <-r.results:
+			inflight--
+			switch {
+			case res.err == nil:
+				r.sent.Add(int64(len(res.batch)))
+				backoff = 0
+			case closing:
+				// Close does not wait for a collector that fails.
+				r.droppedAtClose.Add(int64(len(res.batch) + q.len()))
+				r.printf(reporter.LevelError, "otlp: %d spans not delivered to %s at close: %v", len(res.batch)+q.len(), r.target, res.err)
+				q = deque{}
+			case noAnswer(res.err):
+				r.sendErrors.Add(1)
+				for i := len(res.batch) - 1; i >= 0; i-- {
+					q.pushFront(res.batch[i])
+				}
+				for q.len() > r.o.maxBacklog {
+					q.popFront()
+					r.droppedBacklog.Add(1)
+				}
+				r.limited("send", reporter.LevelWarn, "otlp: %s did not answer, %d spans kept for a retry: %v", r.target, len(res.batch), res.err)
+			default:
+				n := r.rejected.Add(int64(len(res.batch)))
+				r.limited("rejected", reporter.LevelWarn, "otlp: %s refused %d spans (%d so far): %v", r.target, len(res.batch), n, res.err)
+			}
+			if res.err != nil {
+				backoff = min(max(2*backoff, r.o.batchInterval), r.o.maxBackoff)
+				pause = time.Now().Add(backoff)
+			}
+		case <-tick.C:
+		case <-aborted: // Close gave up; the request in flight is cancelled
+			aborted = nil
+		}
+		if inflight == 0 && (closing && q.len() == 0 || r.abort.Err() != nil) {
+			r.droppedAtClose.Add(int64(q.len()))
+			return
+		}
+		now := time.Now()
+		due := q.len() >= r.o.batchSize || (q.len() > 0 && now.Sub(lastSend) >= r.o.batchInterval)
+		for inflight < r.o.concurrency && (due || closing && q.len() > 0) && (closing || now.After(pause)) && r.abort.Err() == nil {
+			inflight++
+			lastSend = now
+			r.sendq <- r.take(&q)
+			due = q.len() >= r.o.batchSize
+		}
+	}
+}
+
+// take removes the next batch from q: at most batchSize spans and
+// maxBytes encoded bytes, and at least one span.
+func (r *Reporter) take(q *deque) []item {
+	var batch []item
+	size := 0
+	for q.len() > 0 && len(batch) < r.o.batchSize {
+		it := q.popFront()
+		if it.span == nil {
+			it.span, it.service = Convert(it.s), r.serviceOf(it.s)
+			it.size, it.s = sizeBound(it.span), nil
+		}
+		if n := size + it.size + 16; len(batch) > 0 && n > r.o.maxBytes-1024 {
+			q.pushFront(it)
+			break
+		}
+		size += it.size + 16 // field tag, length and scope/resource share
+		batch = append(batch, it)
+	}
+	return batch
+}
+
+// send makes requests, one at a time.
+func (r *Reporter) send() {
+	for batch := range r.sendq {
+		r.requests.Add(1)
+		ctx, cancel := context.WithTimeout(r.abort, r.o.timeout)
+		err := r.client.UploadTraces(ctx, request(batch))
+		cancel()
+		r.results <- result{batch, err}
+	}
+}
+
+// request groups a batch by service, in order.
+func request(batch []item) []*tracepb.ResourceSpans {
+	var out []*tracepb.ResourceSpans
+	idx := map[string]*tracepb.ScopeSpans{}
+	for _, it := range batch {
+		ss := idx[it.service]
+		if ss == nil {
+			ss = &tracepb.ScopeSpans{Scope: scope}
+			idx[it.service] = ss
+			out = append(out, &tracepb.ResourceSpans{Resource: resource(it.service), ScopeSpans: []*tracepb.ScopeSpans{ss}})
+		}
+		ss.Spans = append(ss.Spans, it.span)
+	}
+	return out
+}
+
+// noAnswer reports whether err means the collector did not answer (down,
+// hanging, unreachable), so that the spans may be sent again.
+func noAnswer(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	if st, ok := status.FromError(err); ok {
+		switch st.Code() {
+		case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Aborted:
+			return true
+		}
+		return false
+	}
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne)
+}
+
+// Stats returns the reporter's counters.
+func (r *Reporter) Stats() Stats {
+	return Stats{
+		Reported:          r.reported.Load(),
+		Unsampled:         r.unsampled.Load(),
+		DroppedQueueFull:  r.droppedQueue.Load(),
+		DroppedAfterClose: r.droppedAfter.Load(),
+		DroppedBacklog:    r.droppedBacklog.Load(),
+		Rejected:          r.rejected.Load(),
+		DroppedAtClose:    r.droppedAtClose.Load(),
+		Sent:              r.sent.Load(),
+		Requests:          r.requests.Load(),
+		SendErrors:        r.sendErrors.Load(),
+	}
+}
+
+// Close stops accepting spans, delivers what is buffered within the close
+// timeout (a request still running then is aborted), counts what could
+// not be delivered, and stops every goroutine of the reporter. It returns
+// an error when spans were lost at Close. It is safe to call more than
+// once.
+func (r *Reporter) Close() error {
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed.Store(true)
+		close(r.ch)
+		r.mu.Unlock()
+		timer := time.AfterFunc(r.o.closeTimeout, r.abortFn)
+		<-r.runEnd
+		timer.Stop()
+		close(r.sendq)
+		r.senders.Wait()
+		r.abortFn()
+		stopCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := r.client.Stop(stopCtx)
+		cancel()
+		if r.httpTr != nil {
+			r.httpTr.CloseIdleConnections()
+		}
+		if lost := r.droppedAtClose.Load(); lost > 0 {
+			r.closeErr = fmt.Errorf("otlp: %d spans not delivered to %s at close", lost, r.target)
+		} else if err != nil {
+			r.closeErr = fmt.Errorf("otlp: %w", err)
+		}
+		r.printf(reporter.LevelInfo, "otlp reporter closed: %s", r.Stats())
+	})
+	return r.closeErr
+}
+
+func (r *Reporter) limited(key, level, format string, args ...any) {
+	if l := r.o.self; l != nil {
+		l.Limited("otlp."+key, r.o.logEvery, level, format, args...)
+	}
+}
+
+func (r *Reporter) printf(level, format string, args ...any) {
+	if l := r.o.self; l != nil {
+		l.Printf(level, format, args...)
+	}
+}
+
+var _ reporter.Reporter = (*Reporter)(nil)
+
+// deque is a FIFO of items that can also take items back at the front.
+type deque struct {
+	buf        []item
+	head, size int
+}
+
+func (q *deque) len() int { return q.size }
+
+func (q *deque) grow() {
+	nb := make([]item, max(16, 2*len(q.buf)))
+	for i := 0; i < q.size; i++ {
+		nb[i] = q.buf[(q.head+i)%len(q.buf)]
+	}
+	q.buf, q.head = nb, 0
+}
+
+func (q *deque) pushBack(it item) {
+	if q.size == len(q.buf) {
+		q.grow()
+	}
+	q.buf[(q.head+q.size)%len(q.buf)] = it
+	q.size++
+}
+
+func (q *deque) pushFront(it item) {
+	if q.size == len(q.buf) {
+		q.grow()
+	}
+	q.head = (q.head - 1 + len(q.buf)) % len(q.buf)
+	q.buf[q.head] = it
+	q.size++
+}
+
+func (q *deque) front() item { return q.buf[q.head] }
+
+func (q *deque) popFront() item {
+	it := q.buf[q.head]
+	q.buf[q.head] = item{}
+	q.head = (q.head + 1) % len(q.buf)
+	q.size--
+	return it
+}

@@ -1,0 +1,96 @@
+package sofaotel
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Each attribute set, in current and old semantic-convention names, and
+// the digest line it must produce.
+func TestSemanticConventionsToDigestLines(t *testing.T) {
+	type kv = attribute.KeyValue
+	s, i := attribute.String, attribute.Int
+	cases := []struct {
+		name   string
+		kind   trace.SpanKind
+		attrs  []kv
+		status codes.Code
+		desc   string
+		layout string
+		want   map[string]string
+	}{
+		{"http server current", trace.SpanKindServer, []kv{s("http.request.method", "GET"), s("url.scheme", "http"), s("server.address", "shop"), i("server.port", 8080), s("url.path", "/a"), s("url.query", "x=1"), i("http.response.status_code", 200), i("http.request.body.size", 10), i("http.response.body.size", 20)}, codes.Unset, "",
+			"http-server", map[string]string{"span.kind": "server", "request.url": "http://shop:8080/a?x=1", "method": "GET", "result.code": "200", "req.size.bytes": "10", "resp.size.bytes": "20", "error": "", "current.thread.name": "http-server"}},
+		{"http server old", trace.SpanKindServer, []kv{s("http.method", "POST"), s("http.scheme", "https"), s("http.host", "shop:8443"), s("http.target", "/b?y=2"), i("http.status_code", 503), i("http.request_content_length", 7)}, codes.Error, "Internal Server Error",
+			"http-server", map[string]string{"request.url": "https://shop:8443/b?y=2", "method": "POST", "result.code": "503", "req.size.bytes": "7", "resp.size.bytes": "-1", "error": "Internal Server Error"}},
+		{"http server old net.host", trace.SpanKindServer, []kv{s("http.method", "GET"), s("net.host.name", "h"), i("net.host.port", 81), s("http.target", "/c"), i("http.status_code", 204)}, codes.Unset, "",
+			"http-server", map[string]string{"request.url": "http://h:81/c", "result.code": "204"}},
+		{"http client current", trace.SpanKindClient, []kv{s("http.request.method", "_OTHER"), s("http.request.method_original", "PURGE"), s("url.full", "http://cache/x"), i("http.response.status_code", 404), s("service.peer.name", "cache-svc")}, codes.Error, "",
+			"http-client", map[string]string{"span.kind": "client", "request.url": "http://cache/x", "method": "PURGE", "result.code": "404", "remote.app": "cache-svc", "error": "true"}},
+		{"http client old", trace.SpanKindClient, []kv{s("http.method", "GET"), s("http.url", "http://old/y"), i("http.status_code", 200), s("peer.service", "old-svc")}, codes.Unset, "",
+			"http-client", map[string]string{"request.url": "http://old/y", "method": "GET", "result.code": "200", "remote.app": "old-svc", "error": ""}},
+		{"http client no response", trace.SpanKindClient, []kv{s("http.request.method", "GET"), s("url.full", "http://down/"), s("error.type", "*net.OpError")}, codes.Error, "",
+			"http-client", map[string]string{"result.code": "-1", "error": "*net.OpError"}},
+		{"grpc client current", trace.SpanKindClient, []kv{s("rpc.system.name", "grpc"), s("rpc.method", "pkg.Svc/Call"), s("rpc.response.status_code", "OK"), s("server.address", "10.0.0.1"), i("server.port", 9090)}, codes.Unset, "",
+			"rpc-client", map[string]string{"span.kind": "client", "protocol": "grpc", "service": "pkg.Svc", "method": "Call", "remote.ip": "10.0.0.1:9090", "result.code": "00", "current.thread.name": "grpc-client"}},
+		{"grpc client rpc.status_code", trace.SpanKindClient, []kv{s("rpc.system.name", "grpc"), s("rpc.method", "pkg.Svc/Call"), s("rpc.status_code", "UNAVAILABLE")}, codes.Error, "connection refused",
+			"rpc-client", map[string]string{"result.code": "02", "error": "connection refused"}},
+		{"grpc server old", trace.SpanKindServer, []kv{s("rpc.system", "grpc"), s("rpc.service", "pkg.Svc"), s("rpc.method", "Call"), i("rpc.grpc.status_code", 4), s("network.peer.address", "10.0.0.2"), i("network.peer.port", 5555)}, codes.Error, "",
+			"rpc-server", map[string]string{"span.kind": "server", "protocol": "grpc", "service": "pkg.Svc", "method": "Call", "remote.ip": "10.0.0.2:5555", "result.code": "03", "error": "true"}},
+		{"grpc server not found", trace.SpanKindServer, []kv{s("rpc.system.name", "grpc"), s("rpc.method", "pkg.Svc/Get"), s("rpc.response.status_code", "NOT_FOUND")}, codes.Unset, "",
+			"rpc-server", map[string]string{"result.code": "01", "method": "Get", "error": "true"}},
+		{"rpc server failed without a code", trace.SpanKindServer, []kv{s("rpc.system.name", "dubbo"), s("rpc.method", "Svc/M")}, codes.Error, "x",
+			"rpc-server", map[string]string{"result.code": "01", "protocol": "dubbo"}},
+		{"http server old response length", trace.SpanKindServer, []kv{s("http.method", "PUT"), s("http.target", "/d"), i("http.response_content_length", 12), i("http.status_code", 201)}, codes.Unset, "",
+			"http-server", map[string]string{"request.url": "/d", "resp.size.bytes": "12", "result.code": "201"}},
+		{"grpc server client.address", trace.SpanKindServer, []kv{s("rpc.system.name", "grpc"), s("rpc.method", "_OTHER"), s("rpc.method_original", "pkg.Svc/Odd"), s("client.address", "::1"), i("client.port", 7), s("rpc.response.status_code", "OK")}, codes.Unset, "",
+			"rpc-server", map[string]string{"method": "Odd", "service": "pkg.Svc", "remote.ip": "[::1]:7", "result.code": "00"}},
+		{"grpc client old net.sock.peer", trace.SpanKindClient, []kv{s("rpc.system", "grpc"), s("rpc.service", "S"), s("rpc.method", "M"), s("net.sock.peer.addr", "10.1.1.1"), i("net.sock.peer.port", 9), s("net.peer.name", "svc.local"), i("rpc.grpc.status_code", 0)}, codes.Unset, "",
+			"rpc-client", map[string]string{"remote.ip": "10.1.1.1:9", "result.code": "00"}},
+		{"grpc client old net.peer.name", trace.SpanKindClient, []kv{s("rpc.system", "grpc"), s("rpc.service", "S"), s("rpc.method", "M"), s("net.peer.name", "svc.local"), i("net.peer.port", 443), i("rpc.grpc.status_code", 14)}, codes.Error, "",
+			"rpc-client", map[string]string{"remote.ip": "svc.local:443", "result.code": "02", "error": "true"}},
+		{"db current", trace.SpanKindClient, []kv{s("db.system.name", "postgresql"), s("db.namespace", "shop"), s("db.query.text", "SELECT * FROM orders WHERE id=$1"), s("db.operation.name", "SELECT"), s("db.collection.name", "orders"), s("server.address", "db"), i("server.port", 5432)}, codes.Unset, "",
+			"datasource-client", map[string]string{"span.kind": "client", "database.name": "shop", "sql": "SELECT * FROM orders WHERE id=$1", "database.type": "postgresql", "database.endpoint": "db:5432", "result.code": "success"}},
+		{"db old", trace.SpanKindClient, []kv{s("db.system", "mysql"), s("db.name", "legacy"), s("db.statement", "UPDATE t SET a=1")}, codes.Error, "deadlock",
+			"datasource-client", map[string]string{"database.name": "legacy", "sql": "UPDATE t SET a=1", "database.type": "mysql", "result.code": "failed", "error": "deadlock"}},
+		{"messaging send current", trace.SpanKindProducer, []kv{s("messaging.system", "kafka"), s("messaging.operation.type", "send"), s("messaging.destination.name", "orders"), s("messaging.message.id", "m1")}, codes.Unset, "",
+			"message-pub", map[string]string{"span.kind": "producer", "msg.topic": "orders", "msg.channel": "kafka", "msg.id": "m1", "remote.app": "broker", "result.code": "00"}},
+		{"messaging process old", trace.SpanKindInternal, []kv{s("messaging.system", "rabbitmq"), s("messaging.operation", "process"), s("messaging.destination.name", "q")}, codes.Error, "nack",
+			"message-sub", map[string]string{"span.kind": "consumer", "msg.topic": "q", "result.code": "99", "error": "nack"}},
+		{"biz", trace.SpanKindInternal, []kv{s("order.id", "A-1"), i("items", 3)}, codes.Unset, "",
+			"biz", map[string]string{"span.kind": "", "method": "op", "order.id": "A-1", "items": "3"}},
+	}
+	tr, cap := newTracer(t, "semconv")
+	ot := NewTracerProvider(tr).Tracer("x")
+	for n, c := range cases {
+		op := fmt.Sprintf("op-%d", n)
+		if c.layout == "biz" {
+			op = "op"
+		}
+		// Half the attributes at start, half later, as instrumentations do.
+		h := len(c.attrs) / 2
+		_, sp := ot.Start(context.Background(), op, trace.WithSpanKind(c.kind), trace.WithAttributes(c.attrs[:h]...))
+		sp.SetAttributes(c.attrs[h:]...)
+		sp.SetStatus(c.status, c.desc)
+		sp.End()
+		layout, line := digestLine(t, "semconv", cap.byName(t, op))
+		if layout != c.layout {
+			t.Errorf("%s: layout %s, want %s", c.name, layout, c.layout)
+			continue
+		}
+		for k, want := range c.want {
+			got := ""
+			if v, ok := line[k]; ok {
+				got = fmt.Sprint(v)
+			}
+			if got != want {
+				t.Errorf("%s: %s = %q, want %q (line %v)", c.name, k, got, want, line)
+			}
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package sofaotel
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+	otlog "github.com/opentracing/opentracing-go/log"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// Span is the OpenTelemetry view of a sofatracer span (trace.Span). It is
+// safe for concurrent use. Attributes are kept as they are set and turned
+// into the span's tags when it ends, so that the digest layout their
+// semantic conventions call for is chosen once, from all of them.
+type Span struct {
+	noop.Span
+	sp       *span.Span
+	p        *TracerProvider
+	kind     trace.SpanKind
+	parentTS trace.TraceState
+	// ot marks the view of a span started through OpenTracing: its
+	// attributes become tags at once, and its plugin owns its tags.
+	ot bool
+
+	mu     sync.Mutex
+	ended  bool
+	attrs  []attribute.KeyValue
+	status codes.Code
+	desc   string
+	errMsg string // the last recorded error, for error.message
+	sc     trace.SpanContext
+	scDone bool
+}
+
+var _ trace.Span = (*Span)(nil)
+
+func (p *TracerProvider) wrap(s *span.Span, kind trace.SpanKind, ts trace.TraceState, ot bool) *Span {
+	return &Span{sp: s, p: p, kind: kind, parentTS: ts, ot: ot}
+}
+
+// SOFASpan returns the sofatracer span behind the view.
+func (w *Span) SOFASpan() *span.Span { return w.sp }
+
+// SpanContext implements trace.Span: the ids are those the Zipkin
+// reporter sends (see IDs), and the tracestate carries the exact SOFA ids
+// in the member sofa=<TraceId>;<SpanId>.
+func (w *Span) SpanContext() trace.SpanContext {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.scDone {
+		w.sc, w.scDone = spanContext(&w.sp.Ctx, w.parentTS, false), true
+	}
+	return w.sc
+}
+
+// IsRecording implements trace.Span: true until the span ends.
+func (w *Span) IsRecording() bool {
+	if w.ot {
+		return !w.sp.Finished()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !w.ended
+}
+
+// SetAttributes implements trace.Span.
+func (w *Span) SetAttributes(kv ...attribute.KeyValue) {
+	if w.ot {
+		tags := make([]span.Tag, 0, len(kv))
+		for _, a := range kv {
+			tags = append(tags, span.Tag{Key: string(a.Key), Value: tagValue(a)})
+		}
+		w.sp.SetTags(tags...)
+		return
+	}
+	w.mu.Lock()
+	if !w.ended {
+		w.attrs = append(w.attrs, kv...)
+	}
+	w.mu.Unlock()
+}
+
+// SetStatus implements trace.Span: Ok is final, Error keeps its
+// description (the digest's error field), Unset is ignored.
+func (w *Span) SetStatus(code codes.Code, description string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended || code == codes.Unset || w.status == codes.Ok {
+		return
+	}
+	w.status = code
+	if code == codes.Error {
+		w.desc = description
+	} else {
+		w.desc = ""
+	}
+	if w.ot && code == codes.Error {
+		w.sp.SetTag(span.TagError, true)
+		if description != "" {
+			w.sp.SetTag(span.TagErrorMessage, description)
+		}
+	}
+}
+
+// SetName implements trace.Span.
+func (w *Span) SetName(name string) { w.sp.SetOperationName(name) }
+
+// AddEvent implements trace.Span: the event becomes a span log record
+// with the field event=name and the event's attributes.
+func (w *Span) AddEvent(name string, opts ...trace.EventOption) {
+	cfg := trace.NewEventConfig(opts...)
+	w.log(name, cfg.Attributes())
+}
+
+// RecordError implements trace.Span: an "exception" event with
+// exception.type and exception.message, as the OpenTelemetry SDK records
+// it. It does not change the status.
+func (w *Span) RecordError(err error, opts ...trace.EventOption) {
+	if err == nil {
+		return
+	}
+	cfg := trace.NewEventConfig(opts...)
+	attrs := append([]attribute.KeyValue{
+		attribute.String("exception.type", fmt.Sprintf("%T", err)),
+		attribute.String("exception.message", err.Error()),
+	}, cfg.Attributes()...)
+	w.mu.Lock()
+	w.errMsg = err.Error()
+	w.mu.Unlock()
+	w.log("exception", attrs)
+}
+
+func (w *Span) log(event string, attrs []attribute.KeyValue) {
+	fields := make([]otlog.Field, 0, 1+len(attrs))
+	fields = append(fields, otlog.String("event", event))
+	for _, a := range attrs {
+		fields = append(fields, otlog.String(string(a.Key), a.Value.Emit()))
+	}
+	w.sp.LogFields(fields...)
+}
+
+// TracerProvider implements trace.Span.
+func (w *Span) TracerProvider() trace.TracerProvider { return w.p }
+
+// End implements trace.Span: the attributes become the tags of the digest
+// layout their semantic conventions call for (see the package
+// documentation), and the span finishes: its digest and stat lines are
+// written and it goes to the tracer's reporters. Only the first End
+// counts.
+func (w *Span) End(opts ...trace.SpanEndOption) {
+	var end time.Time
+	if len(opts) > 0 {
+		cfg := trace.NewSpanEndConfig(opts...)
+		end = cfg.Timestamp()
+	}
+	if !w.ot {
+		w.mu.Lock()
+		if w.ended {
+			w.mu.Unlock()
+			return
+		}
+		w.ended = true
+		attrs, st, desc, errMsg := w.attrs, w.status, w.desc, w.errMsg
+		w.mu.Unlock()
+		d := time.Since(w.sp.StartTime())
+		if !end.IsZero() {
+			d = end.Sub(w.sp.StartTime())
+		}
+		tags := make([]span.Tag, 0, len(attrs)+12)
+		w.sp.SetTags(semconvTags(tags, w.kind, attrs, st, firstNonEmpty(desc, errMsg), d)...)
+	}
+	if end.IsZero() {
+		w.sp.Finish()
+		return
+	}
+	w.sp.FinishWithOptions(opentracing.FinishOptions{FinishTime: end})
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// tagValue returns an attribute value as a tag value of the type it was
+// set with; arrays as their JSON text.
+func tagValue(a attribute.KeyValue) any {
+	v := a.Value
+	switch v.Type() {
+	case attribute.BOOL:
+		return v.AsBool()
+	case attribute.INT64:
+		return v.AsInt64()
+	case attribute.FLOAT64:
+		return v.AsFloat64()
+	case attribute.STRING:
+		if lowCardinality(string(a.Key)) {
+			return box(v.AsString())
+		}
+		return v.AsString()
+	}
+	return v.Emit()
+}
