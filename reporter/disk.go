@@ -67,8 +67,8 @@ type Disk struct {
 
 // counters are the writer's; the producers' are in Disk.hot.
 type counters struct {
-	written, unsampled                             atomic.Int64
-	linesLost, writeErrors, statRows, statOverflow atomic.Int64
+	written, unsampled                                            atomic.Int64
+	linesLost, writeErrors, statRows, statLinesLost, statOverflow atomic.Int64
 }
 
 // NewDisk starts a disk reporter.
@@ -178,6 +178,7 @@ func (d *Disk) Stats() Stats {
 		LinesLost:     d.c.linesLost.Load(),
 		WriteErrors:   d.c.writeErrors.Load(),
 		StatRows:      d.c.statRows.Load(),
+		StatLinesLost: d.c.statLinesLost.Load(),
 		StatOverflow:  d.c.statOverflow.Load(),
 		SelfLogLost:   d.cfg.SelfLog.Dropped(),
 	}
@@ -397,12 +398,12 @@ func (d *Disk) flush(f *outFile) {
 func (f *outFile) write() bool {
 	defer func() { f.buf, f.lines = f.buf[:0], 0 }()
 	if !f.open() {
-		f.d.c.linesLost.Add(f.lines)
+		f.lost()
 		return false
 	}
 	if _, err := f.f.Write(f.buf); err != nil {
 		f.d.c.writeErrors.Add(1)
-		f.d.c.linesLost.Add(f.lines)
+		f.lost()
 		f.d.cfg.SelfLog.Limited("write "+f.cfg.Name, 10*time.Second, LevelError, "cannot write %s, %d lines lost: %v", f.f.Path(), f.lines, err)
 		return false
 	}
@@ -410,6 +411,16 @@ func (f *outFile) write() bool {
 		f.buf = nil // do not keep a burst's buffer forever
 	}
 	return true
+}
+
+// lost counts the buffered lines as lost: digest lines are spans, stat
+// lines are rows, so each has its own counter.
+func (f *outFile) lost() {
+	if f.digest {
+		f.d.c.linesLost.Add(f.lines)
+	} else {
+		f.d.c.statLinesLost.Add(f.lines)
+	}
 }
 
 func (f *outFile) cleanup() {
