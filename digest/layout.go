@@ -94,7 +94,7 @@ var (
 			tagField("resp.size.bytes", true, "-1", span.TagRespSize),
 			{Name: "error", Source: FromError},
 		},
-		StatKey:      httpStatKey,
+		StatKey:      httpServerStatKey,
 		StatLoadTest: true,
 		Result:       httpResult,
 		Success:      httpSuccess,
@@ -197,6 +197,15 @@ var (
 var httpStatKey = []Field{
 	{Name: "local.app", Source: FromApp},
 	tagField("request.url", false, "", span.TagHTTPURL),
+	tagField("method", false, "", span.TagHTTPMethod),
+}
+
+// httpServerStatKey keys server rows by the route when there is one, so
+// that /orders/1 and /orders/2 (or another Host header) share a row; the
+// digest line keeps the URL.
+var httpServerStatKey = []Field{
+	{Name: "local.app", Source: FromApp},
+	tagField("request.url", false, "", span.TagHTTPRoute, span.TagHTTPURL),
 	tagField("method", false, "", span.TagHTTPMethod),
 }
 

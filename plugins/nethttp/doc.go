@@ -21,6 +21,18 @@
 // the digest package routes them by the component "net/http" and the
 // span.kind tag.
 //
+// # Stat rows
+//
+// http-server-stat.log is keyed by the route, not the URL, so that
+// /orders/1 and /orders/2, or another Host header, share a row and a
+// client cannot mint rows: after the handler returns, the pattern
+// http.ServeMux matched (Request.Pattern without its method, e.g.
+// "/orders/{id}"), else the route WithRoute names (for chi, gorilla/mux,
+// gin), else Unmatched for a 404 or 405, else the path without host or
+// query. The route is also the span's http.route tag. For ServeMux to
+// report its pattern, Middleware must wrap the mux, or the handler the mux
+// calls. The digest line keeps the full URL.
+//
 // # Result codes
 //
 // result.code is the HTTP status code. A client request that gets no
