@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -272,6 +273,22 @@ func Register(l *Layout, kind string, components ...string) {
 	}
 }
 
+// LogFiles returns the digest and stat file names of the built-in layouts
+// and of every registered one, sorted, without duplicates.
+func LogFiles() []string {
+	var names []string
+	for _, l := range builtin {
+		names = append(names, l.digestFile, l.statFile)
+	}
+	registryMu.RLock()
+	for _, l := range registry {
+		names = append(names, l.digestFile, l.statFile)
+	}
+	registryMu.RUnlock()
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
 var (
 	rpcComponents  = map[string]bool{"grpc": true, "bolt": true, "sofarpc": true, "dubbo": true, "triple": true, "tri": true}
 	httpComponents = map[string]bool{"net/http": true, "http": true, "nethttp": true}
@@ -309,8 +326,10 @@ func Classify(s *span.Span) *Layout {
 	return Biz
 }
 
+var builtin = []*Layout{HTTPServer, HTTPClient, RPCClient, RPCServer, Biz}
+
 func init() {
-	for _, l := range []*Layout{HTTPServer, HTTPClient, RPCClient, RPCServer, Biz} {
+	for _, l := range builtin {
 		l.index()
 	}
 }

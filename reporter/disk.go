@@ -25,6 +25,10 @@ type Config struct {
 	MaxStatKeys  int            // stat rows per layout and interval; default 5000
 	BatchBytes   int            // flush a file buffer past this size; default 64 KiB
 	File         logfile.Config // rolling template; Dir and Name are set per file
+	// OtherFiles are files in Dir that others write (tracer-self.log,
+	// static-info.log) whose rolled files the reporter's retention prunes
+	// too, with the digest and stat files, at start and hourly.
+	OtherFiles []string
 	Now          func() time.Time
 	SelfLog      *SelfLog
 }
@@ -212,6 +216,7 @@ func (d *Disk) run() {
 	defer timer.Stop()
 	lastTick := d.cfg.Now()
 	lastCleanup := lastTick
+	d.retain()
 	idle := 0
 	for {
 		if d.closed.Load() {
@@ -228,11 +233,9 @@ func (d *Disk) run() {
 		if now := d.cfg.Now(); now.Sub(lastTick) >= time.Second {
 			lastTick = now
 			d.warnDrops()
-			if now.Sub(lastCleanup) >= time.Hour {
+			if now.Sub(lastCleanup) >= time.Hour || now.Before(lastCleanup) {
 				lastCleanup = now
-				for _, f := range d.files {
-					f.cleanup()
-				}
+				d.retain()
 			}
 		}
 		if n == drainMax {
@@ -313,6 +316,23 @@ func (d *Disk) handle(s *span.Span) {
 	}
 }
 
+// retain deletes the rolled files past retention of every file the
+// tracer writes, in Dir and Dir/shadow: the digest and stat files of every
+// layout, whether opened by this process or not, and Config.OtherFiles.
+func (d *Disk) retain() {
+	names := append(digest.LogFiles(), d.cfg.OtherFiles...)
+	for _, loadTest := range []bool{false, true} {
+		cfg := d.cfg.File
+		cfg.Dir = d.dir(loadTest)
+		for _, name := range names {
+			cfg.Name = name
+			if err := logfile.Prune(cfg); err != nil {
+				d.cfg.SelfLog.Limited("retention", time.Hour, LevelWarn, "retention: %v", err)
+			}
+		}
+	}
+}
+
 func (d *Disk) warnDrops() {
 	n := d.dropped()
 	if n != d.lastDropped {
@@ -372,7 +392,6 @@ func (f *outFile) open() bool {
 	}
 	f.f = lf
 	f.openErr = time.Time{}
-	lf.Cleanup()
 	return true
 }
 
@@ -420,12 +439,6 @@ func (f *outFile) lost() {
 		f.d.c.linesLost.Add(f.lines)
 	} else {
 		f.d.c.statLinesLost.Add(f.lines)
-	}
-}
-
-func (f *outFile) cleanup() {
-	if f.f != nil {
-		f.f.Cleanup()
 	}
 }
 

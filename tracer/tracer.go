@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,12 +65,12 @@ func New(opts ...Option) (*Tracer, error) {
 	if cfg.logDir == "" {
 		cfg.logDir = DefaultLogDir()
 	}
-	if err := writeStaticInfo(cfg); err != nil {
+	fileCfg := logfile.Config{Dir: cfg.logDir, Policy: cfg.rolling, MaxSizeMB: cfg.maxFileSizeMB, RetentionDays: cfg.retentionDays, Now: cfg.now}
+	if err := writeStaticInfo(cfg, fileCfg); err != nil {
 		return nil, fmt.Errorf("sofatracer: log directory %s is not usable: %w", cfg.logDir, err)
 	}
-	fileCfg := logfile.Config{Policy: cfg.rolling, MaxSizeMB: cfg.maxFileSizeMB, RetentionDays: cfg.retentionDays, Now: cfg.now}
 	selfCfg := fileCfg
-	selfCfg.Dir, selfCfg.Name = cfg.logDir, "tracer-self.log"
+	selfCfg.Name = selfLogFile
 	self, err := reporter.OpenSelfLog(selfCfg)
 	if err != nil {
 		return nil, fmt.Errorf("sofatracer: log directory %s is not usable: %w", cfg.logDir, err)
@@ -86,6 +85,7 @@ func New(opts ...Option) (*Tracer, error) {
 		StatInterval: cfg.statInterval,
 		MaxStatKeys:  cfg.maxStatKeys,
 		File:         fileCfg,
+		OtherFiles:   []string{selfLogFile, staticInfoFile},
 		Now:          cfg.now,
 		SelfLog:      self,
 	})
@@ -104,13 +104,18 @@ func New(opts ...Option) (*Tracer, error) {
 	return t, nil
 }
 
-// writeStaticInfo appends "PID,IP,ZONE,TIMEZONE\n" to static-info.log; it
-// is also the check that the directory is writable.
-func writeStaticInfo(cfg *config) error {
-	if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(filepath.Join(cfg.logDir, "static-info.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+// Files the tracer writes besides the digest and stat files.
+const (
+	selfLogFile    = "tracer-self.log"
+	staticInfoFile = "static-info.log"
+)
+
+// writeStaticInfo appends "PID,IP,ZONE,TIMEZONE\n" to static-info.log,
+// which rolls like the other files; it is also the check that the
+// directory is writable.
+func writeStaticInfo(cfg *config, fileCfg logfile.Config) error {
+	fileCfg.Name = staticInfoFile
+	f, err := logfile.Open(fileCfg)
 	if err != nil {
 		return err
 	}

@@ -33,9 +33,10 @@
 //
 // # Retention
 //
-// Cleanup deletes rolled files older than RetentionDays; see Cleanup. The
-// owner calls it, e.g. at start and then hourly as SOFATracer does. Only the
-// Size policy prunes during Write (MaxBackups, at each rotation).
+// Cleanup deletes rolled files older than RetentionDays; see Cleanup.
+// Prune does the same for a file that is not open. The owner calls them,
+// e.g. at start and then hourly as SOFATracer does. Only the Size policy
+// prunes during Write (MaxBackups, at each rotation).
 //
 // # Failures
 //

@@ -34,6 +34,17 @@ func (f *File) Cleanup() error {
 	return f.prune(f.cfg.Now(), true)
 }
 
+// Prune applies the retention of cfg to the rolled files of cfg.Name in
+// cfg.Dir, as File.Cleanup does, without opening the file: the owner of
+// several logs prunes those it has not opened (yet) this way.
+func Prune(cfg Config) error {
+	if err := normalize(&cfg); err != nil {
+		return err
+	}
+	f := &File{cfg: cfg, path: filepath.Join(cfg.Dir, cfg.Name)}
+	return f.prune(cfg.Now(), true)
+}
+
 type backup struct {
 	name string
 	t    time.Time
