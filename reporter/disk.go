@@ -29,8 +29,8 @@ type Config struct {
 	// static-info.log) whose rolled files the reporter's retention prunes
 	// too, with the digest and stat files, at start and hourly.
 	OtherFiles []string
-	Now          func() time.Time
-	SelfLog      *SelfLog
+	Now        func() time.Time
+	SelfLog    *SelfLog
 }
 
 // Disk writes digest and stat logs. It implements Reporter.
