@@ -25,7 +25,7 @@ import (
 //
 // where prefix and ext are name split at its extension ("x-<timestamp>.log"
 // for "x.log"). The active file and files not matching these patterns are never
-// deleted. Dates are read in the location of Config.Now. Cleanup may be
+// deleted. Dates are calendar dates in the location of Config.Now. Cleanup may be
 // called concurrently with Write and after Close; it returns the errors of
 // the deletions that failed.
 func (f *File) Cleanup() error {
@@ -61,10 +61,12 @@ func (f *File) prune(now time.Time, byAge bool) error {
 		return fmt.Errorf("logfile: cleanup: %w", err)
 	}
 	byAge = byAge && f.cfg.RetentionDays > 0
+	// Names and the cutoff are compared as calendar fields (read as UTC),
+	// so that a day whose local midnight does not exist is still a day.
 	var cutoff time.Time
 	if byAge {
 		y, m, d := now.Date()
-		cutoff = time.Date(y, m, d-f.cfg.RetentionDays, 0, 0, 0, 0, now.Location())
+		cutoff = time.Date(y, m, d-f.cfg.RetentionDays, 0, 0, 0, 0, time.UTC)
 	}
 	var errs []error
 	var backups []backup
@@ -72,7 +74,7 @@ func (f *File) prune(now time.Time, byAge bool) error {
 		if !e.Type().IsRegular() {
 			continue
 		}
-		t, isBackup, ok := f.parseRolled(e.Name(), now.Location())
+		t, isBackup, ok := f.parseRolled(e.Name())
 		if !ok {
 			continue
 		}
@@ -101,15 +103,16 @@ func (f *File) remove(name string) error {
 	return fmt.Errorf("logfile: cleanup: %w", err)
 }
 
-// parseRolled reports whether file is a rolled file of this log, the start
-// of the period it holds, and whether it is a Size (lumberjack) backup.
-func (f *File) parseRolled(file string, loc *time.Location) (t time.Time, isBackup, ok bool) {
+// parseRolled reports whether file is a rolled file of this log, the
+// calendar fields of the period it holds (as a UTC time), and whether it is
+// a Size (lumberjack) backup.
+func (f *File) parseRolled(file string) (t time.Time, isBackup, ok bool) {
 	if rest, found := strings.CutPrefix(file, f.cfg.Name+"."); found {
 		if i := strings.LastIndexByte(rest, '.'); i >= 0 && isDigits(rest[i+1:]) {
 			rest = rest[:i] // collision suffix ".N"
 		}
 		for _, layout := range [...]string{hourlyLayout, dailyLayout} {
-			if t, err := time.ParseInLocation(layout, rest, loc); err == nil {
+			if t, err := time.Parse(layout, rest); err == nil {
 				return t, false, true
 			}
 		}
@@ -118,7 +121,7 @@ func (f *File) parseRolled(file string, loc *time.Location) (t time.Time, isBack
 	ext := filepath.Ext(f.cfg.Name)
 	prefix := f.cfg.Name[:len(f.cfg.Name)-len(ext)] + "-"
 	if len(file) > len(prefix)+len(ext) && strings.HasPrefix(file, prefix) && strings.HasSuffix(file, ext) {
-		if t, err := time.ParseInLocation(sizeLayout, file[len(prefix):len(file)-len(ext)], loc); err == nil {
+		if t, err := time.Parse(sizeLayout, file[len(prefix):len(file)-len(ext)]); err == nil {
 			return t, true, true
 		}
 	}
