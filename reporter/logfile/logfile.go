@@ -157,6 +157,10 @@ type File struct {
 	maxBytes int64
 
 	cleanMu sync.Mutex // serialises directory scans of Cleanup and Size rotation
+	// rotated are the Size backups this File made, oldest first (under
+	// cleanMu): MaxBackups keeps the newest by rotation, not by the time in
+	// their names, which a clock stepping back makes lie.
+	rotated []string
 
 	mu        sync.Mutex
 	fd        *os.File    // nil while broken or closed
@@ -407,7 +411,12 @@ func (f *File) roll(now time.Time) error {
 // now, opens a fresh one and prunes backups beyond MaxBackups.
 func (f *File) rotate(now time.Time) error {
 	f.closeFD()
-	_ = renameNoClobberSize(f.path, f.backupPrefix(), f.backupExt(), now)
+	target, err := renameNoClobberSize(f.path, f.backupPrefix(), f.backupExt(), now)
+	if err == nil {
+		f.cleanMu.Lock()
+		f.rotated = append(f.rotated, filepath.Base(target))
+		f.cleanMu.Unlock()
+	}
 	if err := f.reopen(now); err != nil {
 		return err
 	}
@@ -507,14 +516,14 @@ func renameNoClobber(src, dst string) error {
 
 // renameNoClobberSize renames src to prefix + t + ext, moving t forward one
 // millisecond at a time until the name is free, so that the name stays in
-// lumberjack's format.
-func renameNoClobberSize(src, prefix, ext string, t time.Time) error {
+// lumberjack's format; it returns the name used.
+func renameNoClobberSize(src, prefix, ext string, t time.Time) (string, error) {
 	target := prefix + t.Format(sizeLayout) + ext
 	for exists(target) {
 		t = t.Add(time.Millisecond)
 		target = prefix + t.Format(sizeLayout) + ext
 	}
-	return os.Rename(src, target)
+	return target, os.Rename(src, target)
 }
 
 // exists reports whether path exists. Other errors (e.g. the directory was

@@ -1,6 +1,7 @@
 package logfile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +15,9 @@ import (
 // whose period began before the cutoff, local midnight of today minus
 // RetentionDays days (SOFATracer's rule); with RetentionDays < 0 it deletes
 // nothing by age. Under the Size policy it also keeps only the MaxBackups
-// newest backups (if MaxBackups > 0).
+// newest backups (if MaxBackups > 0): the ones this File rotated last, then
+// the others by the time in their names (a clock that stepped back makes
+// those times lie, not the rotation order).
 //
 // Rolled files are the regular files in Dir named, whatever the current
 // policy:
@@ -87,9 +90,23 @@ func (f *File) prune(now time.Time, byAge bool) error {
 		}
 	}
 	if f.cfg.Policy == Size && f.cfg.MaxBackups > 0 && len(backups) > f.cfg.MaxBackups {
-		slices.SortFunc(backups, func(a, b backup) int { return b.t.Compare(a.t) })
+		// Newest first: this File's rotations, the last one first, then
+		// the others by the time in their names.
+		rank := make(map[string]int, len(f.rotated))
+		for i, name := range f.rotated {
+			rank[name] = i + 1
+		}
+		slices.SortFunc(backups, func(a, b backup) int {
+			if c := cmp.Compare(rank[b.name], rank[a.name]); c != 0 {
+				return c
+			}
+			return b.t.Compare(a.t)
+		})
 		for _, b := range backups[f.cfg.MaxBackups:] {
 			errs = append(errs, f.remove(b.name))
+		}
+		if n := len(f.rotated) - f.cfg.MaxBackups; n > 0 {
+			f.rotated = slices.Delete(f.rotated, 0, n) // deleted above
 		}
 	}
 	return errors.Join(errs...)
