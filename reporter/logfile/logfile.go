@@ -66,6 +66,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -97,6 +98,22 @@ func (p Policy) String() string {
 		return "size"
 	}
 	return "Policy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// ParsePolicy returns the policy a name or a SOFATracer rolling pattern
+// stands for, case-insensitively: "daily" or ".yyyy-MM-dd" (also
+// "'.'yyyy-MM-dd"), "hourly" or ".yyyy-MM-dd_HH" (also "'.'yyyy-MM-dd_HH"),
+// "size". Policy.String gives the names back.
+func ParsePolicy(s string) (Policy, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "daily", ".yyyy-mm-dd", "'.'yyyy-mm-dd":
+		return Daily, nil
+	case "hourly", ".yyyy-mm-dd_hh", "'.'yyyy-mm-dd_hh":
+		return Hourly, nil
+	case "size":
+		return Size, nil
+	}
+	return 0, fmt.Errorf("logfile: rolling policy %q is not daily (.yyyy-MM-dd), hourly (.yyyy-MM-dd_HH) or size", s)
 }
 
 // Defaults applied by Open to zero Config fields.
