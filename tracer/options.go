@@ -331,7 +331,7 @@ func envOptions() ([]Option, error) {
 		}
 		opts = append(opts, WithJSON(b))
 	}
-	if v, ok := os.LookupEnv("SOFA_TRACER_NEWLINE"); ok && (strings.TrimSpace(v) != "" || v == "\n" || v == "\r\n") { // "\n" is a value
+	if v := os.Getenv("SOFA_TRACER_NEWLINE"); v != "" { // not trimmed: "\n" is a value
 		if err := WithNewline(v)(defaultConfig()); err != nil {
 			errs = append(errs, fmt.Errorf("SOFA_TRACER_NEWLINE=%q must be crlf or lf", v))
 		} else {
