@@ -99,7 +99,7 @@ func New(opts ...Option) (*Tracer, error) {
 		self: self,
 		plim: propagation.Limits{MaxBaggageSize: cfg.limits.MaxBaggageSize, MaxCarrierSize: cfg.maxCarrier},
 	}
-	t.rec = span.NewRecorder(t, cfg.limits, cfg.now)
+	t.rec = span.NewRecorder(t, (*owner)(t), cfg.limits, cfg.now)
 	self.Printf(reporter.LevelInfo, "sofatracer started: app=%s dir=%s json=%v stat_log_interval=%v queue=%d", cfg.app, cfg.logDir, cfg.json, cfg.statInterval, cfg.queueSize)
 	return t, nil
 }
@@ -273,8 +273,13 @@ func (t *Tracer) count(m *sync.Map, key string, n int64) {
 	v.(*atomic.Int64).Add(n)
 }
 
+// owner is the Tracer as its spans see it: span.Owner, implemented on a
+// type of its own so that Report and Refuse are not in Tracer's API.
+type owner Tracer
+
 // Report implements span.Owner: it hands a finished span to the reporters.
-func (t *Tracer) Report(s *span.Span) {
+func (o *owner) Report(s *span.Span) {
+	t := (*Tracer)(o)
 	if t.closed.Load() {
 		t.afterClose.Add(1)
 		return
@@ -286,7 +291,7 @@ func (t *Tracer) Report(s *span.Span) {
 }
 
 // Refuse implements span.Owner.
-func (t *Tracer) Refuse(what string) { t.count(&t.refused, what, 1) }
+func (o *owner) Refuse(what string) { (*Tracer)(o).count(&o.refused, what, 1) }
 
 // Close stops the tracer: spans finished before it are written, files are
 // flushed and synced, and every goroutine of the tracer has ended when it

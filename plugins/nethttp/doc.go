@@ -9,6 +9,8 @@
 // server "0.1". The span is in the request's context
 // (opentracing.SpanFromContext) and ends when the handler returns or
 // panics. A request without a usable context starts a new trace.
+// NewMiddleware is the same in the func(http.Handler) http.Handler shape
+// that middleware chains take.
 //
 // NewTransport wraps an http.RoundTripper: each request gets a client span,
 // a child of the span in the request's context, whose context is injected

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,5 +141,40 @@ func TestStatOverflowIsLoggedWhenItHappens(t *testing.T) {
 			t.Fatalf("no overflow record in tracer-self.log before Close:\n%s", b)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// NewMiddleware in a chain of func(http.Handler) http.Handler traces like
+// Middleware: inside a router it sees the route WithRoute reads.
+func TestNewMiddlewareChains(t *testing.T) {
+	tr := logtest.NewTracer(t, "web")
+	mux := ordersMux()
+	var inner func(http.Handler) http.Handler = func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Inner", "1")
+			next.ServeHTTP(w, r)
+		})
+	}
+	var h http.Handler = mux
+	for _, mw := range []func(http.Handler) http.Handler{inner, nethttp.NewMiddleware(tr)} {
+		h = mw(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	for i := 0; i < 3; i++ {
+		resp, body := get(t, &http.Client{}, mustReq(t, "GET", fmt.Sprintf("%s/orders/%d", srv.URL, i), nil))
+		if resp.Header.Get("X-Inner") != "1" || body != fmt.Sprintf("order %d", i) {
+			t.Fatalf("chain broken: %v %q", resp.Header, body)
+		}
+	}
+	logtest.WaitFinished(t, tr, 3)
+	tr.Close()
+	if n := logtest.Count(logtest.Stat(t, tr, digest.HTTPServer), map[string]string{"request.url": "/orders/{id}"}); n != 3 {
+		t.Fatalf("route row counts %d", n)
+	}
+	for _, l := range logtest.Digest(t, tr, digest.HTTPServer) {
+		if !strings.HasPrefix(l.S("request.url"), srv.URL+"/orders/") {
+			t.Fatalf("digest line %v", l)
+		}
 	}
 }

@@ -23,6 +23,17 @@ func Middleware(tr opentracing.Tracer, next http.Handler, opts ...Option) http.H
 	return &middleware{tr: tr, next: next, o: newOptions(opts)}
 }
 
+// NewMiddleware returns Middleware in the shape middleware stacks chain
+// (chi's Use, alice, a hand-written chain): NewMiddleware(tr, opts...)(next)
+// is Middleware(tr, next, opts...). Placed inside a router, it sees the
+// router's route: chi's r.Use(nethttp.NewMiddleware(tr, nethttp.WithRoute(...))).
+func NewMiddleware(tr opentracing.Tracer, opts ...Option) func(http.Handler) http.Handler {
+	o := newOptions(opts)
+	return func(next http.Handler) http.Handler {
+		return &middleware{tr: tr, next: next, o: o}
+	}
+}
+
 type middleware struct {
 	tr     opentracing.Tracer
 	next   http.Handler
