@@ -115,6 +115,13 @@ func (e *Encoder) value(s *span.Span, l *Layout, f *Field) (string, bool) {
 		return s.OperationName(), true
 	case FromSpanKind:
 		return tagString(s, span.TagSpanKind), true
+	case FromHTTPMethod:
+		m := tagString(s, span.TagHTTPMethod)
+		switch m {
+		case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "":
+			return m, m != ""
+		}
+		return "_OTHER", true
 	}
 	return "", false
 }

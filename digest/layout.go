@@ -35,6 +35,10 @@ const (
 	FromError                   // error.message, else "true" when error=true
 	FromOperation               // the operation name
 	FromSpanKind                // span.kind
+	// FromHTTPMethod is the http.method tag, with methods other than
+	// RFC 9110's and PATCH as "_OTHER": for a server's stat key, so that a
+	// client cannot mint rows with made-up methods.
+	FromHTTPMethod
 )
 
 // Field is one slot of a layout.
@@ -207,7 +211,7 @@ var httpStatKey = []Field{
 var httpServerStatKey = []Field{
 	{Name: "local.app", Source: FromApp},
 	tagField("request.url", false, "", span.TagHTTPRoute, span.TagHTTPURL),
-	tagField("method", false, "", span.TagHTTPMethod),
+	{Name: "method", Source: FromHTTPMethod},
 }
 
 func httpResult(s *span.Span) string {

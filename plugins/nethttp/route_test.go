@@ -62,8 +62,8 @@ func TestServeMuxPatternKeysTheStatRow(t *testing.T) {
 	}
 }
 
-// A hostile client that sends many distinct paths (404s) and Host headers
-// cannot push the real route's row into the overflow row.
+// A hostile client that sends many distinct paths (404s), methods (405s)
+// and Host headers cannot push the real route's row into the overflow row.
 func TestHostileClientCannotOverflowARealRoute(t *testing.T) {
 	tr := logtest.NewTracer(t, "web", tracer.WithMaxStatKeys(10))
 	srv := newServer(t, tr, ordersMux())
@@ -71,11 +71,12 @@ func TestHostileClientCannotOverflowARealRoute(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		getHost(t, c, fmt.Sprintf("%s/no-such-%d/%d", srv.URL, i, i), fmt.Sprintf("h%d.evil", i))
 		getHost(t, c, fmt.Sprintf("%s/orders/%d", srv.URL, i), fmt.Sprintf("h%d.evil", i))
+		get(t, c, mustReq(t, fmt.Sprintf("M%d", i), fmt.Sprintf("%s/orders/%d", srv.URL, i), nil))
 	}
 	for i := 0; i < 20; i++ {
 		getHost(t, c, fmt.Sprintf("%s/orders/real-%d", srv.URL, i), "shop.example")
 	}
-	logtest.WaitFinished(t, tr, 620)
+	logtest.WaitFinished(t, tr, 920)
 	tr.Close()
 	rows := logtest.Stat(t, tr, digest.HTTPServer)
 	if n := logtest.Count(rows, map[string]string{"request.url": "/orders/{id}", "success": "Y"}); n != 320 {
@@ -84,8 +85,18 @@ func TestHostileClientCannotOverflowARealRoute(t *testing.T) {
 	if o := tr.Stats().Reporter.StatOverflow; o != 0 || len(rows) > 10 {
 		t.Fatalf("%d spans overflowed, %d rows: %v", o, len(rows), rows)
 	}
-	if n := logtest.Count(rows, map[string]string{"request.url": nethttp.Unmatched, "success": "N"}); n != 300 {
+	if n := logtest.Count(rows, map[string]string{"request.url": nethttp.Unmatched, "method": "GET", "success": "N"}); n != 300 {
 		t.Fatalf("unmatched row counts %d, want 300: %v", n, rows)
+	}
+	if n := logtest.Count(rows, map[string]string{"request.url": nethttp.Unmatched, "method": "_OTHER", "success": "N"}); n != 300 {
+		t.Fatalf("unmatched row counts %d, want 300: %v", n, rows)
+	}
+	methods := map[string]bool{}
+	for _, l := range logtest.Digest(t, tr, digest.HTTPServer) {
+		methods[l.S("method")] = true
+	}
+	if !methods["M7"] || !methods["GET"] || len(methods) != 301 {
+		t.Fatalf("digest lines keep %d methods, want the 300 sent and GET", len(methods))
 	}
 }
 
