@@ -35,6 +35,9 @@ const (
 	FromError                   // error.message, else "true" when error=true
 	FromOperation               // the operation name
 	FromSpanKind                // span.kind
+	// FromHTTPRoute is the http.route tag, else the path of the http.url
+	// tag (without scheme, host or query): a server's stat key.
+	FromHTTPRoute
 	// FromHTTPMethod is the http.method tag, with methods other than
 	// RFC 9110's and PATCH as "_OTHER": for a server's stat key, so that a
 	// client cannot mint rows with made-up methods.
@@ -210,7 +213,7 @@ var httpStatKey = []Field{
 // digest line keeps the URL.
 var httpServerStatKey = []Field{
 	{Name: "local.app", Source: FromApp},
-	tagField("request.url", false, "", span.TagHTTPRoute, span.TagHTTPURL),
+	{Name: "request.url", Source: FromHTTPRoute},
 	{Name: "method", Source: FromHTTPMethod},
 }
 

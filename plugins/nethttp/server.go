@@ -106,7 +106,8 @@ const Unmatched = "(unmatched)"
 
 // route is the http.route tag value of a served request: the ServeMux
 // pattern without its method, else WithRoute's answer, else Unmatched for
-// a 404 or 405, else the path.
+// a 404 or 405, else nil: no tag, and the stat key takes the path from
+// http.url (on the writer goroutine, sparing the request an allocation).
 func (m *middleware) route(r *http.Request, status int) any {
 	route := r.Pattern
 	if route != "" {
@@ -122,7 +123,7 @@ func (m *middleware) route(r *http.Request, status int) any {
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
 		return unmatchedValue
 	}
-	return r.URL.EscapedPath()
+	return nil
 }
 
 var unmatchedValue any = Unmatched
@@ -146,11 +147,17 @@ func (c *serverCall) finish(sp opentracing.Span, contentLength int64, p, route a
 	if contentLength > reqSize {
 		reqSize = contentLength
 	}
-	pluginutil.SetTags(sp,
-		span.Tag{Key: span.TagHTTPRoute, Value: route},
-		span.Tag{Key: span.TagHTTPStatusCode, Value: status},
-		span.Tag{Key: span.TagReqSize, Value: reqSize},
-		span.Tag{Key: span.TagRespSize, Value: c.rw.n})
+	tags := [4]span.Tag{
+		{Key: span.TagHTTPStatusCode, Value: status},
+		{Key: span.TagReqSize, Value: reqSize},
+		{Key: span.TagRespSize, Value: c.rw.n},
+		{Key: span.TagHTTPRoute, Value: route},
+	}
+	n := len(tags)
+	if route == nil {
+		n--
+	}
+	pluginutil.SetTags(sp, tags[:n]...)
 	switch {
 	case p != nil:
 		pluginutil.SetTags(sp, span.Tag{Key: span.TagError, Value: true},
