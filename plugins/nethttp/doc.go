@@ -31,7 +31,7 @@
 // http.ServeMux matched (Request.Pattern without its method, e.g.
 // "/orders/{id}"), else the route WithRoute names (for chi, gorilla/mux,
 // gin), else Unmatched for a 404 or 405, else the path without host or
-// query. The route is also the span's http.route tag. For ServeMux to
+// query. A known route (or Unmatched) is also the span's http.route tag. For ServeMux to
 // report its pattern, Middleware must wrap the mux, or the handler the mux
 // calls. The digest line keeps the full URL.
 //
