@@ -215,8 +215,6 @@ func (d *Disk) run() {
 	timer := time.NewTimer(pollInterval)
 	defer timer.Stop()
 	lastTick := d.cfg.Now()
-	lastCleanup := lastTick
-	d.retain()
 	idle := 0
 	for {
 		if d.closed.Load() {
@@ -233,10 +231,6 @@ func (d *Disk) run() {
 		if now := d.cfg.Now(); now.Sub(lastTick) >= time.Second {
 			lastTick = now
 			d.warnDrops()
-			if now.Sub(lastCleanup) >= time.Hour || now.Before(lastCleanup) {
-				lastCleanup = now
-				d.retain()
-			}
 		}
 		if n == drainMax {
 			continue
@@ -319,6 +313,8 @@ func (d *Disk) handle(s *span.Span) {
 // retain deletes the rolled files past retention of every file the
 // tracer writes, in Dir and Dir/shadow: the digest and stat files of every
 // layout, whether opened by this process or not, and Config.OtherFiles.
+// The stat goroutine calls it at start and hourly: it wakes every
+// StatInterval whether spans come or not.
 func (d *Disk) retain() {
 	names := append(digest.LogFiles(), d.cfg.OtherFiles...)
 	for _, loadTest := range []bool{false, true} {

@@ -92,10 +92,16 @@ func (t *statTable) run() {
 	defer close(t.done)
 	tick := time.NewTicker(t.d.cfg.StatInterval)
 	defer tick.Stop()
+	t.d.retain()
+	retained := t.d.cfg.Now()
 	for {
 		select {
 		case <-tick.C:
 			t.print()
+			if now := t.d.cfg.Now(); now.Sub(retained) >= time.Hour || now.Before(retained) {
+				t.d.retain()
+				retained = now
+			}
 		case <-t.quit:
 			t.print()
 			for _, f := range t.files {

@@ -102,10 +102,37 @@ func TestRetentionPrunesEveryFileHourly(t *testing.T) {
 	}
 	clock.Add(2 * time.Hour) // the next hourly pruning
 	tr.StartSpan("last").Finish()
+	waitRolled(t, dir, day, 2)
+	// Three idle days later (no span, the writer asleep) the pruning has
+	// gone on: no rolled file is left.
+	clock.Add(3 * 24 * time.Hour)
+	waitRolled(t, dir, day, 0)
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
-	checkTwoRolled(t, dir, retainedKinds, day)
+}
+
+// waitRolled waits until every kind has the n rolled files before last.
+func waitRolled(t *testing.T, dir string, last time.Time, n int) {
+	t.Helper()
+	var want []string
+	for i := n; i > 0; i-- {
+		want = append(want, last.AddDate(0, 0, -i).Format("2006-01-02"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, ok := rolledFiles(t, dir), true
+		for _, k := range retainedKinds {
+			ok = ok && strings.Join(got[k], " ") == strings.Join(want, " ")
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rolled files %v, want %v of each kind", got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // TestRetentionPrunesEveryFileAtStart starts a tracer on each of twelve
