@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -26,9 +27,17 @@ type midnightChange struct {
 // local midnight.
 func midnightChanges(t *testing.T) []midnightChange {
 	t.Helper()
-	zr, err := zip.OpenReader(filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip"))
+	changes, err := scanMidnightChanges()
 	if err != nil {
 		t.Fatalf("the zone list: %v", err)
+	}
+	return changes
+}
+
+var scanMidnightChanges = sync.OnceValues(func() ([]midnightChange, error) {
+	zr, err := zip.OpenReader(filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip"))
+	if err != nil {
+		return nil, err
 	}
 	defer zr.Close()
 	var out []midnightChange
@@ -61,8 +70,8 @@ func midnightChanges(t *testing.T) []midnightChange {
 			prev = off
 		}
 	}
-	return out
-}
+	return out, nil
+})
 
 func ceilDiv(a, b int64) int64 {
 	q := a / b
@@ -81,7 +90,8 @@ func calendar(policy Policy, t time.Time) string {
 }
 
 // TestPeriodsAtEveryMidnightChange walks the period logic through every
-// midnight change of the database, minute by minute around it, for the
+// midnight change of the database, every minute for three hours around it
+// (hourly) or every five minutes for a day (daily), for the
 // daily and hourly policies: the file in use always has the name of the
 // local date (hour) of the time written, and a new period starts exactly
 // where the local date (hour) changes. Where a change sets the clock back
@@ -97,11 +107,16 @@ func TestPeriodsAtEveryMidnightChange(t *testing.T) {
 	for _, c := range changes {
 		zones[c.zone] = true
 		for _, policy := range []Policy{Daily, Hourly} {
+			// A day around the change every 5 minutes, or 3 hours every minute.
+			span, step := 26*time.Hour, 5*time.Minute
+			if policy == Hourly {
+				span, step = 3*time.Hour, time.Minute
+			}
 			f := &File{cfg: Config{Name: "x.log", Policy: policy}, path: "x.log"}
-			now := c.at.Add(-26 * time.Hour)
+			now := c.at.Add(-span)
 			f.setPeriod(now)
 			highest := f.label(now)
-			for ; now.Before(c.at.Add(26 * time.Hour)); now = now.Add(3 * time.Minute) {
+			for ; now.Before(c.at.Add(span)); now = now.Add(step) {
 				highest = max(highest, f.label(now))
 				if !now.Before(f.nextRoll) {
 					before := f.label(f.nextRoll.Add(-time.Second))
@@ -138,10 +153,10 @@ func TestRollingAtMidnightChangesOfEveryZone(t *testing.T) {
 
 func rollThrough(t *testing.T, c midnightChange, policy Policy) {
 	// Daily: three days, so that retention has a day to delete; hourly:
-	// twelve hours (every roll opens a file, the slow part).
+	// six hours (every roll opens a file, the slow part).
 	span, step := 26*time.Hour, 37*time.Minute
 	if policy == Hourly {
-		span, step = 6*time.Hour, 13*time.Minute
+		span, step = 3*time.Hour, 11*time.Minute
 	}
 	dir := t.TempDir()
 	clk := newClock(c.at.Add(-span))
