@@ -90,9 +90,9 @@ func calendar(policy Policy, t time.Time) string {
 }
 
 // TestPeriodsAtEveryMidnightChange walks the period logic through every
-// midnight change of the database, every minute for three hours around it
-// (hourly) or every five minutes for a day (daily), for the
-// daily and hourly policies: the file in use always has the name of the
+// midnight change of the database, for the hourly policy every minute for
+// three hours around it, for the daily one every five minutes for a day
+// around it: the file in use always has the name of the
 // local date (hour) of the time written, and a new period starts exactly
 // where the local date (hour) changes. Where a change sets the clock back
 // across a date (hour) boundary (America/Goose_Bay, 1987-10-25 00:01 ->
