@@ -101,7 +101,17 @@ func TestRetentionPrunesEveryFileHourly(t *testing.T) {
 		}
 	}
 	clock.Add(2 * time.Hour) // the next hourly pruning
+	before := tr.Stats().Reporter
 	tr.StartSpan("last").Finish()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		// Written and printed before the clock jumps, so that no file
+		// rolls after the jump.
+		if r := tr.Stats().Reporter; r.Written > before.Written && r.StatRows > before.StatRows {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the last span was not written: %+v", r)
+		}
+	}
 	waitRolled(t, dir, day, 2)
 	// Three idle days later (no span, the writer asleep) the pruning has
 	// gone on: no rolled file is left.
