@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opentracing/opentracing-go"
+
+	"github.com/sofatracer/sofatracer-go/span"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
@@ -48,15 +51,19 @@ func rolledFiles(t *testing.T, dir string) map[string][]string {
 	return out
 }
 
-// kinds are the files of a tracer that finishes biz spans, normal and
+// retainedKinds are the files of a tracer that finishes biz spans, normal and
 // load-test, and writes its self log; static-info.log is written at
 // start.
 var retainedKinds = []string{"biz-digest.log", "biz-stat.log", "tracer-self.log",
 	filepath.Join("shadow", "biz-digest.log"), filepath.Join("shadow", "biz-stat.log")}
 
+// deepParent is a context too deep to have children: a span started from
+// it writes a record to tracer-self.log.
+var deepParent = span.NewContext("0a0fe9271567477985327100211176", "0"+strings.Repeat(".1", 100), "", true)
+
 func finishDay(tr *tracer.Tracer) {
-	tr.StartSpan("a").Finish()
-	tr.StartSpan("b").Finish() // a second stat key: overflow, logged in tracer-self.log
+	tr.StartSpan("a", opentracing.ChildOf(deepParent)).Finish() // a record in tracer-self.log
+	tr.StartSpan("b").Finish()
 	s := tr.StartSpan("shadow")
 	s.SetBaggageItem("mark", "T")
 	s.Finish()
@@ -86,12 +93,14 @@ func TestRetentionPrunesEveryFileHourly(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		day = start.AddDate(0, 0, i)
 		clock.Set(day)
-		rows := tr.Stats().Reporter.StatRows
+		before := tr.Stats().Reporter
 		finishDay(tr)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
+			// Every line of the day written before the clock moves on.
 			self, _ := readFileErr(filepath.Join(dir, "tracer-self.log"))
-			if tr.Stats().Reporter.StatRows >= rows+3 && strings.Contains(self, day.Format("2006-01-02")) {
+			r := tr.Stats().Reporter
+			if r.Written >= before.Written+3 && r.StatRows >= before.StatRows+3 && strings.Contains(self, day.Format("2006-01-02")) {
 				break
 			}
 			if time.Now().After(deadline) {
