@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -115,8 +116,38 @@ func (e *Encoder) value(s *span.Span, l *Layout, f *Field) (string, bool) {
 		return s.OperationName(), true
 	case FromSpanKind:
 		return tagString(s, span.TagSpanKind), true
+	case FromHTTPRoute:
+		if v := s.Tag(span.TagHTTPRoute); v != nil {
+			return span.TagText(v), true
+		}
+		u := tagString(s, span.TagHTTPURL)
+		return urlPath(u), u != ""
+	case FromHTTPMethod:
+		m := tagString(s, span.TagHTTPMethod)
+		switch m {
+		case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "":
+			return m, m != ""
+		}
+		return "_OTHER", true
 	}
 	return "", false
+}
+
+// urlPath returns the path of an absolute or relative URL, without query
+// or fragment.
+func urlPath(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		j := strings.IndexByte(u, '/')
+		if j < 0 {
+			return "/"
+		}
+		u = u[j:]
+	}
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
 }
 
 // firstTag returns the value of the first of keys that s has, or nil.

@@ -2,6 +2,7 @@ package digest
 
 import (
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,13 @@ const (
 	FromError                   // error.message, else "true" when error=true
 	FromOperation               // the operation name
 	FromSpanKind                // span.kind
+	// FromHTTPRoute is the http.route tag, else the path of the http.url
+	// tag (without scheme, host or query): a server's stat key.
+	FromHTTPRoute
+	// FromHTTPMethod is the http.method tag, with methods other than
+	// RFC 9110's and PATCH as "_OTHER": for a server's stat key, so that a
+	// client cannot mint rows with made-up methods.
+	FromHTTPMethod
 )
 
 // Field is one slot of a layout.
@@ -96,7 +104,7 @@ var (
 			tagField("resp.size.bytes", true, "-1", span.TagRespSize),
 			{Name: "error", Source: FromError},
 		},
-		StatKey:      httpStatKey,
+		StatKey:      httpServerStatKey,
 		StatLoadTest: true,
 		Result:       httpResult,
 		Success:      httpSuccess,
@@ -202,6 +210,15 @@ var httpStatKey = []Field{
 	tagField("method", false, "", span.TagHTTPMethod),
 }
 
+// httpServerStatKey keys server rows by the route when there is one, so
+// that /orders/1 and /orders/2 (or another Host header) share a row; the
+// digest line keeps the URL.
+var httpServerStatKey = []Field{
+	{Name: "local.app", Source: FromApp},
+	{Name: "request.url", Source: FromHTTPRoute},
+	{Name: "method", Source: FromHTTPMethod},
+}
+
 func httpResult(s *span.Span) string {
 	v := s.Tag(span.TagHTTPStatusCode)
 	if n, ok := intTag(v); ok && n >= 100 && n < 600 {
@@ -272,6 +289,22 @@ func Register(l *Layout, kind string, components ...string) {
 	registry.Store(&m)
 }
 
+// LogFiles returns the digest and stat file names of the built-in layouts
+// and of every registered one, sorted, without duplicates.
+func LogFiles() []string {
+	var names []string
+	for _, l := range builtin {
+		names = append(names, l.digestFile, l.statFile)
+	}
+	if m := registry.Load(); m != nil {
+		for _, l := range *m {
+			names = append(names, l.digestFile, l.statFile)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
 var (
 	rpcComponents  = map[string]bool{"grpc": true, "bolt": true, "sofarpc": true, "dubbo": true, "triple": true, "tri": true}
 	httpComponents = map[string]bool{"net/http": true, "http": true, "nethttp": true}
@@ -306,8 +339,10 @@ func Classify(s *span.Span) *Layout {
 	return Biz
 }
 
+var builtin = []*Layout{HTTPServer, HTTPClient, RPCClient, RPCServer, Biz}
+
 func init() {
-	for _, l := range []*Layout{HTTPServer, HTTPClient, RPCClient, RPCServer, Biz} {
+	for _, l := range builtin {
 		l.index()
 	}
 }

@@ -74,7 +74,18 @@ func TestAppendStat(t *testing.T) {
 		{
 			"http server", digest.HTTPServer,
 			[]span.Tag{{Key: span.TagHTTPURL, Value: "http://localhost:63933/greeting"}, {Key: span.TagHTTPMethod, Value: "GET"}}, "op",
-			[]string{"local.app", "request.url", "method"}, []string{"t", "http://localhost:63933/greeting", "GET"}, true,
+			// Keyed by the path (no route tag), not the URL with its host.
+			[]string{"local.app", "request.url", "method"}, []string{"t", "/greeting", "GET"}, true,
+		},
+		{
+			"http server route", digest.HTTPServer,
+			[]span.Tag{{Key: span.TagHTTPURL, Value: "http://h:1/orders/7?x=1"}, {Key: span.TagHTTPRoute, Value: "/orders/{id}"}, {Key: span.TagHTTPMethod, Value: "BREW"}}, "op",
+			[]string{"local.app", "request.url", "method"}, []string{"t", "/orders/{id}", "_OTHER"}, true,
+		},
+		{
+			"http server path", digest.HTTPServer,
+			[]span.Tag{{Key: span.TagHTTPURL, Value: "https://h:1?x=1"}, {Key: span.TagHTTPMethod, Value: "PATCH"}}, "op",
+			[]string{"local.app", "request.url", "method"}, []string{"t", "/", "PATCH"}, true,
 		},
 		{
 			"http client no tags", digest.HTTPClient, nil, "op",

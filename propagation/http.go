@@ -73,6 +73,11 @@ func injectHTTP(sc *span.Context, carrier any) error {
 		}
 	case span.FormatW3C:
 		h[canonTraceparent] = []string{traceparent(sc)}
+		if b := sc.Baggage(); len(b.Biz) > 0 {
+			if v := appendW3CBaggage(nil, b.Biz); len(v) > 0 {
+				h[canonBaggage] = []string{string(v)}
+			}
+		}
 	default:
 		vals := new([4]string)
 		vals[0], vals[1], vals[2], vals[3] = queryEscape(sc.TraceID), queryEscape(sc.SpanID), queryEscape(sc.ParentID), sampledText(sc.Sampled())
@@ -85,7 +90,7 @@ func injectHTTP(sc *span.Context, carrier any) error {
 		// Canonical names, assigned as h.Set would; one backing array
 		// for the values.
 		vals := make([]string, 0, len(b.Sys)+len(b.Biz))
-		for k, v := range baggagePairs(b, true) {
+		for k, v := range baggagePairs(b, true, sc.Format != span.FormatW3C) {
 			vals = append(vals, v)
 			n := len(vals)
 			h[k] = vals[n-1 : n : n]
@@ -106,12 +111,17 @@ func httpPairs(sc *span.Context) func(yield func(k, v string) bool) {
 			if !yield(HeaderTraceparent, traceparent(sc)) {
 				return
 			}
+			if b := sc.Baggage(); len(b.Biz) > 0 {
+				if v := appendW3CBaggage(nil, b.Biz); len(v) > 0 && !yield(HeaderBaggage, string(v)) {
+					return
+				}
+			}
 		default:
 			if !yieldSOFA(sc, yield) {
 				return
 			}
 		}
-		for k, v := range baggagePairs(sc.Baggage(), false) {
+		for k, v := range baggagePairs(sc.Baggage(), false, sc.Format != span.FormatW3C) {
 			if !yield(k, v) {
 				return
 			}
@@ -130,7 +140,9 @@ func yieldSOFA(sc *span.Context, yield func(k, v string) bool) bool {
 // (%, &, =) and then URL-escaped so that any key makes a valid header name.
 // With canonical, the names are in the form net/http stores them in
 // (http.CanonicalHeaderKey), else "baggage-<key>" and "baggage-sys-<key>".
-func baggagePairs(b *span.Baggage, canonical bool) func(yield func(k, v string) bool) {
+// Without biz, only the system items are yielded (the business ones go in
+// the W3C baggage header).
+func baggagePairs(b *span.Baggage, canonical, biz bool) func(yield func(k, v string) bool) {
 	return func(yield func(k, v string) bool) {
 		for _, k := range sortedKeys(b.Sys) {
 			if !yield(baggageKey(SysBaggagePrefix, k, false, canonical), headerValue(b.Sys[k])) {
@@ -138,6 +150,9 @@ func baggagePairs(b *span.Baggage, canonical bool) func(yield func(k, v string) 
 			}
 		}
 		for _, k := range sortedKeys(b.Biz) {
+			if !biz {
+				return
+			}
 			if !yield(baggageKey(BaggagePrefix, k, true, canonical), headerValue(b.Biz[k])) {
 				return
 			}
@@ -207,6 +222,7 @@ const (
 	keyTraceparent
 	keyBaggage
 	keySysBaggage
+	keyW3CBaggage
 )
 
 func classify(k string) (kind int, rest string) {
@@ -217,6 +233,10 @@ func classify(k string) (kind int, rest string) {
 	case 2:
 		if strings.EqualFold(k, HeaderB3Single) {
 			return keyB3Single, ""
+		}
+	case 7:
+		if k == canonBaggage || strings.EqualFold(k, HeaderBaggage) {
+			return keyW3CBaggage, ""
 		}
 	case 9:
 		if strings.EqualFold(k, HeadKey) {
@@ -290,7 +310,8 @@ type textMapState struct {
 	penAttrs                string
 	b3Single, traceparent   string
 	sampled                 string
-	has                     [keySysBaggage + 1]bool
+	w3c                     string // W3C baggage header values, joined by ','
+	has                     [keyW3CBaggage + 1]bool
 	cls                     [keySOFARpcID + 1]uint8 // scan of the id values, once decoded
 	bag                     span.BaggageBuilder
 	err                     error
@@ -309,11 +330,18 @@ func (st *textMapState) addKind(kind int, k, rest, v string) {
 		return
 	}
 	if len(v) > st.lim.MaxCarrierSize {
-		if kind == keyBaggage || kind == keySysBaggage {
+		if kind == keyBaggage || kind == keySysBaggage || kind == keyW3CBaggage {
 			st.bag.Refused++ // an oversized item is refused, the context kept
 			return
 		}
 		st.err = corrupt(strings.ToLower(k), errTooLarge)
+		return
+	}
+	if kind == keyW3CBaggage { // every value counts; parsed in result
+		if st.w3c != "" {
+			v = st.w3c + "," + v
+		}
+		st.w3c, st.has[kind] = v, true
 		return
 	}
 	if kind != keyBaggage && kind != keySysBaggage {
@@ -425,8 +453,18 @@ func extractHeader(h http.Header, lim Limits, decode bool) (*span.Context, Resul
 	st := textMapState{lim: lim, decode: decode, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
 	if !st.addCanonical(h) {
 		for k, vs := range h {
-			if len(vs) > 0 {
-				st.add(k, vs[0])
+			if len(vs) == 0 {
+				continue
+			}
+			kind, rest := classify(k)
+			switch kind {
+			case keyOther:
+			case keyW3CBaggage: // a list that may span several headers
+				for _, v := range vs {
+					st.addKind(kind, k, rest, v)
+				}
+			default:
+				st.addKind(kind, k, rest, vs[0])
 			}
 		}
 	}
@@ -484,6 +522,10 @@ func (st *textMapState) result() (*span.Context, Result, error) {
 		sc, res, err = parseTraceparent(st.traceparent)
 	default:
 		return nil, Result{RefusedBaggage: st.bag.Refused}, opentracing.ErrSpanContextNotFound
+	}
+	if err == nil && st.w3c != "" {
+		var w w3cBaggage
+		w.parse(st.w3c, &st.bag)
 	}
 	res.RefusedBaggage += st.bag.Refused
 	if err != nil {

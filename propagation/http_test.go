@@ -449,7 +449,8 @@ func TestInjectB3AndW3C(t *testing.T) {
 	if err := propagation.Inject(sc, opentracing.HTTPHeaders, h); err != nil {
 		t.Fatal(err)
 	}
-	want = http.Header{"Traceparent": {"00-" + w3cTrace + "-" + w3cSpan + "-01"}, "Baggage-K": {"v"}}
+	// A W3C trace's business baggage goes out in the W3C baggage header.
+	want = http.Header{"Traceparent": {"00-" + w3cTrace + "-" + w3cSpan + "-01"}, "Baggage": {"k=v"}}
 	if !headerEqual(h, want) {
 		t.Errorf("W3C inject\n got %v\nwant %v", h, want)
 	}

@@ -5,7 +5,10 @@
 //     X-B3-ParentSpanId and X-B3-Sampled headers carrying SOFA ids, plus
 //     baggage-<key> and baggage-sys-<key> items, URL-encoded, as
 //     SOFATracer's HTTP plugins write them. Extraction also accepts the
-//     sftc_head header and SOFARPC REST's SOFA-TraceId / SOFA-RpcId.
+//     sftc_head header, SOFARPC REST's SOFA-TraceId / SOFA-RpcId, B3 and
+//     W3C traceparent with its W3C baggage header (HeaderBaggage); a
+//     context joined from a traceparent is injected back in W3C form,
+//     its business baggage in the baggage header.
 //   - opentracing.TextMap: one key, sftc_head, holding the serialized
 //     context "tcid=..&spid=..&pspid=..&sample=..&" + baggage.
 //   - opentracing.Binary: the bytes "sftc_head", a big-endian int32 length

@@ -25,8 +25,12 @@ type Config struct {
 	MaxStatKeys  int            // stat rows per layout and interval; default 5000
 	BatchBytes   int            // flush a file buffer past this size; default 64 KiB
 	File         logfile.Config // rolling template; Dir and Name are set per file
-	Now          func() time.Time
-	SelfLog      *SelfLog
+	// OtherFiles are files in Dir that others write (tracer-self.log,
+	// static-info.log) whose rolled files the reporter's retention prunes
+	// too, with the digest and stat files, at start and hourly.
+	OtherFiles []string
+	Now        func() time.Time
+	SelfLog    *SelfLog
 }
 
 // Disk writes digest and stat logs. It implements Reporter.
@@ -67,8 +71,8 @@ type Disk struct {
 
 // counters are the writer's; the producers' are in Disk.hot.
 type counters struct {
-	written, unsampled                             atomic.Int64
-	linesLost, writeErrors, statRows, statOverflow atomic.Int64
+	written, unsampled                                            atomic.Int64
+	linesLost, writeErrors, statRows, statLinesLost, statOverflow atomic.Int64
 }
 
 // NewDisk starts a disk reporter.
@@ -178,6 +182,7 @@ func (d *Disk) Stats() Stats {
 		LinesLost:     d.c.linesLost.Load(),
 		WriteErrors:   d.c.writeErrors.Load(),
 		StatRows:      d.c.statRows.Load(),
+		StatLinesLost: d.c.statLinesLost.Load(),
 		StatOverflow:  d.c.statOverflow.Load(),
 		SelfLogLost:   d.cfg.SelfLog.Dropped(),
 	}
@@ -210,7 +215,6 @@ func (d *Disk) run() {
 	timer := time.NewTimer(pollInterval)
 	defer timer.Stop()
 	lastTick := d.cfg.Now()
-	lastCleanup := lastTick
 	idle := 0
 	for {
 		if d.closed.Load() {
@@ -227,12 +231,6 @@ func (d *Disk) run() {
 		if now := d.cfg.Now(); now.Sub(lastTick) >= time.Second {
 			lastTick = now
 			d.warnDrops()
-			if now.Sub(lastCleanup) >= time.Hour {
-				lastCleanup = now
-				for _, f := range d.files {
-					f.cleanup()
-				}
-			}
 		}
 		if n == drainMax {
 			continue
@@ -312,6 +310,25 @@ func (d *Disk) handle(s *span.Span) {
 	}
 }
 
+// retain deletes the rolled files past retention of every file the
+// tracer writes, in Dir and Dir/shadow: the digest and stat files of every
+// layout, whether opened by this process or not, and Config.OtherFiles.
+// The stat goroutine calls it at start and hourly: it wakes every
+// StatInterval whether spans come or not.
+func (d *Disk) retain() {
+	names := append(digest.LogFiles(), d.cfg.OtherFiles...)
+	for _, loadTest := range []bool{false, true} {
+		cfg := d.cfg.File
+		cfg.Dir = d.dir(loadTest)
+		for _, name := range names {
+			cfg.Name = name
+			if err := logfile.Prune(cfg); err != nil {
+				d.cfg.SelfLog.Limited("retention", time.Hour, LevelWarn, "retention: %v", err)
+			}
+		}
+	}
+}
+
 func (d *Disk) warnDrops() {
 	n := d.dropped()
 	if n != d.lastDropped {
@@ -371,7 +388,6 @@ func (f *outFile) open() bool {
 	}
 	f.f = lf
 	f.openErr = time.Time{}
-	lf.Cleanup()
 	return true
 }
 
@@ -397,12 +413,12 @@ func (d *Disk) flush(f *outFile) {
 func (f *outFile) write() bool {
 	defer func() { f.buf, f.lines = f.buf[:0], 0 }()
 	if !f.open() {
-		f.d.c.linesLost.Add(f.lines)
+		f.lost()
 		return false
 	}
 	if _, err := f.f.Write(f.buf); err != nil {
 		f.d.c.writeErrors.Add(1)
-		f.d.c.linesLost.Add(f.lines)
+		f.lost()
 		f.d.cfg.SelfLog.Limited("write "+f.cfg.Name, 10*time.Second, LevelError, "cannot write %s, %d lines lost: %v", f.f.Path(), f.lines, err)
 		return false
 	}
@@ -412,9 +428,13 @@ func (f *outFile) write() bool {
 	return true
 }
 
-func (f *outFile) cleanup() {
-	if f.f != nil {
-		f.f.Cleanup()
+// lost counts the buffered lines as lost: digest lines are spans, stat
+// lines are rows, so each has its own counter.
+func (f *outFile) lost() {
+	if f.digest {
+		f.d.c.linesLost.Add(f.lines)
+	} else {
+		f.d.c.statLinesLost.Add(f.lines)
 	}
 }
 

@@ -43,9 +43,10 @@ type Stats struct {
 	DroppedClosed int64 // reported after Close
 	Written       int64 // digest lines written
 	Unsampled     int64 // not written because unsampled (still in stat rows)
-	LinesLost     int64 // digest and stat lines lost to write errors
+	LinesLost     int64 // digest lines lost to write errors (one per span)
 	WriteErrors   int64 // failed writes or opens
 	StatRows      int64 // stat lines written
+	StatLinesLost int64 // stat lines lost to write errors (one per row, not per span)
 	StatOverflow  int64 // spans counted in an overflow stat row
 	SelfLogLost   int64 // tracer-self.log records dropped
 }

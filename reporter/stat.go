@@ -19,7 +19,10 @@ type statTable struct {
 	cur   map[string]*digest.StatRow
 	spare map[string]*digest.StatRow
 	keys  map[*digest.Layout]int // distinct keys per layout in cur
-	kbuf  []byte                 // writer's scratch key
+	// overflowed: layouts whose overflow row cur has; the first overflow
+	// of an interval is logged.
+	overflowed map[*digest.Layout]bool
+	kbuf       []byte // writer's scratch key
 
 	enc   digest.Encoder // printer's encoder
 	files map[fileKey]*outFile
@@ -29,14 +32,15 @@ type statTable struct {
 
 func newStatTable(d *Disk) *statTable {
 	return &statTable{
-		d:     d,
-		cur:   map[string]*digest.StatRow{},
-		spare: map[string]*digest.StatRow{},
-		keys:  map[*digest.Layout]int{},
-		enc:   digest.Encoder{App: d.cfg.App, JSON: d.cfg.JSON, Newline: d.cfg.Newline},
-		files: map[fileKey]*outFile{},
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
+		d:          d,
+		cur:        map[string]*digest.StatRow{},
+		spare:      map[string]*digest.StatRow{},
+		keys:       map[*digest.Layout]int{},
+		overflowed: map[*digest.Layout]bool{},
+		enc:        digest.Encoder{App: d.cfg.App, JSON: d.cfg.JSON, Newline: d.cfg.Newline},
+		files:      map[fileKey]*outFile{},
+		quit:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 }
 
@@ -54,6 +58,12 @@ func (t *statTable) record(s *span.Span, l *digest.Layout, loadTest bool) {
 	if row == nil {
 		if t.keys[l] >= t.d.cfg.MaxStatKeys {
 			t.d.c.statOverflow.Add(1)
+			if !t.overflowed[l] {
+				t.overflowed[l] = true
+				t.d.cfg.SelfLog.Limited("stat overflow "+l.Name, time.Minute, LevelWarn,
+					"%s has %d keys this interval, the limit (SOFA_TRACER_STAT_MAX_KEYS): spans with new keys are counted in the %s row until the interval ends",
+					l.StatFile(), t.d.cfg.MaxStatKeys, digest.OverflowValue)
+			}
 			ok := l.Name + "\x00" + string([]byte{flag(success), flag(loadTest)}) + t.d.enc.OverflowKey(l)
 			row = t.cur[ok]
 			if row == nil {
@@ -82,10 +92,16 @@ func (t *statTable) run() {
 	defer close(t.done)
 	tick := time.NewTicker(t.d.cfg.StatInterval)
 	defer tick.Stop()
+	t.d.retain()
+	retained := t.d.cfg.Now()
 	for {
 		select {
 		case <-tick.C:
 			t.print()
+			if now := t.d.cfg.Now(); now.Sub(retained) >= time.Hour || now.Before(retained) {
+				t.d.retain()
+				retained = now
+			}
 		case <-t.quit:
 			t.print()
 			for _, f := range t.files {
@@ -113,6 +129,7 @@ func (t *statTable) print() {
 	old := t.cur
 	t.cur, t.spare = t.spare, nil
 	clear(t.keys)
+	clear(t.overflowed)
 	t.mu.Unlock()
 
 	rows := make([]*digest.StatRow, 0, len(old))

@@ -46,7 +46,7 @@ func (nopOwner) Refuse(string) {}
 // BenchmarkSpanLifecycle is a root span's own cost, without a tracer's
 // hand-off: start, TraceId, three tags, finish.
 func BenchmarkSpanLifecycle(b *testing.B) {
-	r := NewRecorder(nopOwner{}, Limits{MaxTags: 64, MaxTagValueLen: 1024}, nil)
+	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{MaxTags: 64, MaxTagValueLen: 1024}, nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		s := r.Start("op", time.Time{})

@@ -3,21 +3,25 @@ package span
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/opentracing/opentracing-go"
 )
 
 // Recorder connects spans to the tracer that made them: where they report,
 // the limits they enforce and the clock they read. A tracer makes one and
 // starts every span from it.
 type Recorder struct {
+	tracer opentracing.Tracer
 	owner  Owner
 	limits Limits
 	clock  clock
 }
 
-// NewRecorder returns a recorder reporting to o. now replaces the clock
-// (tests); nil is the system clock.
-func NewRecorder(o Owner, l Limits, now func() time.Time) *Recorder {
-	r := &Recorder{owner: o, limits: l}
+// NewRecorder returns a recorder for the spans of t (what Span.Tracer
+// returns), reporting to o. now replaces the clock (tests); nil is the
+// system clock.
+func NewRecorder(t opentracing.Tracer, o Owner, l Limits, now func() time.Time) *Recorder {
+	r := &Recorder{tracer: t, owner: o, limits: l}
 	r.clock.init(now)
 	return r
 }

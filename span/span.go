@@ -9,9 +9,10 @@ import (
 	"github.com/opentracing/opentracing-go/log"
 )
 
-// Owner is what a Span reports to: the tracer that made it.
+// Owner is what a Span reports to, for the tracer that made it; a tracer
+// implements it on a type of its own, so that its users do not see these
+// methods.
 type Owner interface {
-	opentracing.Tracer
 	// Report receives the span once, when it finishes.
 	Report(s *Span)
 	// Refuse counts an item the span refused to keep (what names it:
@@ -105,7 +106,7 @@ func (s *Span) own(b []byte) string {
 func (s *Span) Context() opentracing.SpanContext { return &s.Ctx }
 
 // Tracer implements opentracing.Span.
-func (s *Span) Tracer() opentracing.Tracer { return s.rec.owner }
+func (s *Span) Tracer() opentracing.Tracer { return s.rec.tracer }
 
 // Finish implements opentracing.Span.
 func (s *Span) Finish() {

@@ -17,7 +17,7 @@ func TestSpanFitsIn256Bytes(t *testing.T) {
 // A span started at an explicit time keeps a true duration even when the
 // clock's wall-clock calibration is far off.
 func TestExplicitStartTimeIgnoresCalibration(t *testing.T) {
-	r := NewRecorder(nopOwner{}, Limits{}, nil)
+	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{}, nil)
 	cal := r.clock.cal.Load()
 	r.clock.cal.Store(&calibration{wall: cal.wall - 30e9, mono: cal.mono})
 	start := time.Now()
@@ -37,7 +37,7 @@ func TestExplicitStartTimeIgnoresCalibration(t *testing.T) {
 // first, and a plugin-sized span's overflow costs one allocation.
 func TestTagsOverflow(t *testing.T) {
 	for _, logsFirst := range []bool{false, true} {
-		r := NewRecorder(nopOwner{}, Limits{}, nil)
+		r := NewRecorder(nopOwner{}, nopOwner{}, Limits{}, nil)
 		s := r.Start("op", time.Time{})
 		if logsFirst {
 			s.LogKV("event", "x")
@@ -64,7 +64,7 @@ func TestTagsOverflow(t *testing.T) {
 			t.Fatalf("logs %d, want 1", len(s.Logs()))
 		}
 	}
-	r := NewRecorder(nopOwner{}, Limits{}, nil)
+	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{}, nil)
 	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"}
 	allocs := testing.AllocsPerRun(100, func() {
 		s := r.Start("op", time.Time{})

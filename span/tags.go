@@ -11,10 +11,13 @@ const (
 	TagHTTPURL        = "http.url"
 	TagHTTPMethod     = "http.method"
 	TagHTTPStatusCode = "http.status_code"
-	TagPeerHostname   = "peer.hostname"
-	TagPeerIPv4       = "peer.ipv4"
-	TagPeerPort       = "peer.port"
-	TagPeerService    = "peer.service"
+	// TagHTTPRoute is the route template a server matched, e.g.
+	// "/orders/{id}": the http-server stat key uses it instead of the URL.
+	TagHTTPRoute    = "http.route"
+	TagPeerHostname = "peer.hostname"
+	TagPeerIPv4     = "peer.ipv4"
+	TagPeerPort     = "peer.port"
+	TagPeerService  = "peer.service"
 
 	// TagResultCode overrides the result code derived from other tags:
 	// "00" success, "01" business error, "02" RPC error, "03" timeout,

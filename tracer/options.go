@@ -104,12 +104,19 @@ func WithLogDir(dir string) Option {
 // com.alipay.sofa.tracer.jsonOutput.
 func WithJSON(on bool) Option { return func(c *config) error { c.json = on; return nil } }
 
-// WithNewline sets the line ending: "\r\n" (default, as Java) or "\n".
-// Env SOFA_TRACER_NEWLINE ("crlf" or "lf").
+// WithNewline sets the line ending: "\r\n" or "crlf" (default, as Java),
+// "\n" or "lf" (names in any case). Env SOFA_TRACER_NEWLINE, the same
+// values.
 func WithNewline(nl string) Option {
 	return func(c *config) error {
+		switch strings.ToLower(strings.TrimSpace(nl)) {
+		case "crlf":
+			nl = "\r\n"
+		case "lf":
+			nl = "\n"
+		}
 		if nl != "\r\n" && nl != "\n" {
-			return fmt.Errorf("newline %q must be \"\\r\\n\" or \"\\n\"", nl)
+			return fmt.Errorf("newline %q must be crlf (\"\\r\\n\") or lf (\"\\n\")", nl)
 		}
 		c.newline = nl
 		return nil
@@ -131,7 +138,8 @@ func WithStatInterval(d time.Duration) Option {
 
 // WithSampler sets the root sampler (default: 100 percent). Env
 // SOFA_TRACER_SAMPLER_PERCENTAGE (com.alipay.sofa.tracer.samplerPercentage)
-// or SOFA_TRACER_SAMPLER_RATE (traces per second).
+// or SOFA_TRACER_SAMPLER_RATE (traces per second); setting both is an
+// error.
 func WithSampler(s Sampler) Option {
 	return func(c *config) error {
 		if s == nil {
@@ -150,9 +158,11 @@ const (
 )
 
 // WithRolling sets how log files roll: RollDaily (default, x.log.2006-01-02),
-// RollHourly (x.log.2006-01-02_15) or RollSize (maxSizeMB per file). Env
-// SOFA_TRACER_ROLLING_POLICY (".yyyy-MM-dd", ".yyyy-MM-dd_HH", "daily",
-// "hourly" or "size") and SOFA_TRACER_MAX_FILE_SIZE_MB;
+// RollHourly (x.log.2006-01-02_15) or RollSize (maxSizeMB per file).
+// logfile.ParsePolicy turns a name ("daily", "hourly", "size") or a
+// SOFATracer pattern (".yyyy-MM-dd", ".yyyy-MM-dd_HH") into a policy. Env
+// SOFA_TRACER_ROLLING_POLICY (the values ParsePolicy accepts) and
+// SOFA_TRACER_MAX_FILE_SIZE_MB;
 // com.alipay.sofa.tracer.tracerGlobalRollingPolicy.
 func WithRolling(p logfile.Policy, maxSizeMB int) Option {
 	return func(c *config) error {
@@ -321,18 +331,19 @@ func envOptions() ([]Option, error) {
 		}
 		opts = append(opts, WithJSON(b))
 	}
-	if v, ok := get("SOFA_TRACER_NEWLINE"); ok {
-		switch strings.ToLower(v) {
-		case "crlf":
-			opts = append(opts, WithNewline("\r\n"))
-		case "lf":
-			opts = append(opts, WithNewline("\n"))
-		default:
+	if v := os.Getenv("SOFA_TRACER_NEWLINE"); v != "" { // not trimmed: "\n" is a value
+		if err := WithNewline(v)(defaultConfig()); err != nil {
 			errs = append(errs, fmt.Errorf("SOFA_TRACER_NEWLINE=%q must be crlf or lf", v))
+		} else {
+			opts = append(opts, WithNewline(v))
 		}
 	}
 	if v, ok := get("SOFA_TRACER_STAT_LOG_INTERVAL"); ok {
 		opts = append(opts, WithStatInterval(time.Duration(atoi("SOFA_TRACER_STAT_LOG_INTERVAL", v))*time.Second))
+	}
+	_, percentage := get("SOFA_TRACER_SAMPLER_PERCENTAGE")
+	if _, rate := get("SOFA_TRACER_SAMPLER_RATE"); percentage && rate {
+		errs = append(errs, errors.New("SOFA_TRACER_SAMPLER_PERCENTAGE and SOFA_TRACER_SAMPLER_RATE are both set: unset SOFA_TRACER_SAMPLER_RATE to sample a percentage of traces, or unset SOFA_TRACER_SAMPLER_PERCENTAGE to limit traces per second"))
 	}
 	if v, ok := get("SOFA_TRACER_SAMPLER_PERCENTAGE"); ok {
 		f, err := strconv.ParseFloat(v, 64)
@@ -357,15 +368,10 @@ func envOptions() ([]Option, error) {
 		size = atoi("SOFA_TRACER_MAX_FILE_SIZE_MB", v)
 	}
 	if v, ok := get("SOFA_TRACER_ROLLING_POLICY"); ok {
-		switch strings.ToLower(v) {
-		case ".yyyy-mm-dd", "'.'yyyy-mm-dd", "daily":
-			opts = append(opts, WithRolling(logfile.Daily, size))
-		case ".yyyy-mm-dd_hh", "'.'yyyy-mm-dd_hh", "hourly":
-			opts = append(opts, WithRolling(logfile.Hourly, size))
-		case "size":
-			opts = append(opts, WithRolling(logfile.Size, size))
-		default:
-			errs = append(errs, fmt.Errorf("SOFA_TRACER_ROLLING_POLICY=%q must be .yyyy-MM-dd, .yyyy-MM-dd_HH or size", v))
+		if p, err := logfile.ParsePolicy(v); err != nil {
+			errs = append(errs, fmt.Errorf("SOFA_TRACER_ROLLING_POLICY=%q must be daily (.yyyy-MM-dd), hourly (.yyyy-MM-dd_HH) or size", v))
+		} else {
+			opts = append(opts, WithRolling(p, size))
 		}
 	} else if size > 0 {
 		opts = append(opts, WithRolling(logfile.Size, size))

@@ -47,8 +47,8 @@ func snapshot(m *sync.Map) map[string]int64 {
 // String formats the counters on one line for tracer-self.log.
 func (s Stats) String() string {
 	r := s.Reporter
-	return fmt.Sprintf("finished=%d written=%d unsampled=%d dropped=%d dropped_closed=%d after_close=%d lines_lost=%d write_errors=%d stat_rows=%d stat_overflow=%d depth_exceeded=%d refused=%s corrupted=%s",
-		s.Finished, r.Written, r.Unsampled, r.Dropped, r.DroppedClosed, s.AfterClose, r.LinesLost, r.WriteErrors, r.StatRows, r.StatOverflow, s.DepthExceeded, mapText(s.Refused), mapText(s.Corrupted))
+	return fmt.Sprintf("finished=%d written=%d unsampled=%d dropped=%d dropped_closed=%d after_close=%d lines_lost=%d write_errors=%d stat_rows=%d stat_lines_lost=%d stat_overflow=%d depth_exceeded=%d refused=%s corrupted=%s",
+		s.Finished, r.Written, r.Unsampled, r.Dropped, r.DroppedClosed, s.AfterClose, r.LinesLost, r.WriteErrors, r.StatRows, r.StatLinesLost, r.StatOverflow, s.DepthExceeded, mapText(s.Refused), mapText(s.Corrupted))
 }
 
 func mapText(m map[string]int64) string {

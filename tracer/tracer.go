@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,12 +66,12 @@ func New(opts ...Option) (*Tracer, error) {
 	if cfg.logDir == "" {
 		cfg.logDir = DefaultLogDir()
 	}
-	if err := writeStaticInfo(cfg); err != nil {
+	fileCfg := logfile.Config{Dir: cfg.logDir, Policy: cfg.rolling, MaxSizeMB: cfg.maxFileSizeMB, RetentionDays: cfg.retentionDays, Now: cfg.now}
+	if err := writeStaticInfo(cfg, fileCfg); err != nil {
 		return nil, fmt.Errorf("sofatracer: log directory %s is not usable: %w", cfg.logDir, err)
 	}
-	fileCfg := logfile.Config{Policy: cfg.rolling, MaxSizeMB: cfg.maxFileSizeMB, RetentionDays: cfg.retentionDays, Now: cfg.now}
 	selfCfg := fileCfg
-	selfCfg.Dir, selfCfg.Name = cfg.logDir, "tracer-self.log"
+	selfCfg.Name = selfLogFile
 	self, err := reporter.OpenSelfLog(selfCfg)
 	if err != nil {
 		return nil, fmt.Errorf("sofatracer: log directory %s is not usable: %w", cfg.logDir, err)
@@ -87,6 +86,7 @@ func New(opts ...Option) (*Tracer, error) {
 		StatInterval: cfg.statInterval,
 		MaxStatKeys:  cfg.maxStatKeys,
 		File:         fileCfg,
+		OtherFiles:   []string{selfLogFile, staticInfoFile},
 		Now:          cfg.now,
 		SelfLog:      self,
 	})
@@ -100,18 +100,23 @@ func New(opts ...Option) (*Tracer, error) {
 		self: self,
 		plim: propagation.Limits{MaxBaggageSize: cfg.limits.MaxBaggageSize, MaxCarrierSize: cfg.maxCarrier},
 	}
-	t.rec = span.NewRecorder(t, cfg.limits, cfg.now)
+	t.rec = span.NewRecorder(t, (*owner)(t), cfg.limits, cfg.now)
 	self.Printf(reporter.LevelInfo, "sofatracer started: app=%s dir=%s json=%v stat_log_interval=%v queue=%d", cfg.app, cfg.logDir, cfg.json, cfg.statInterval, cfg.queueSize)
 	return t, nil
 }
 
-// writeStaticInfo appends "PID,IP,ZONE,TIMEZONE\n" to static-info.log; it
-// is also the check that the directory is writable.
-func writeStaticInfo(cfg *config) error {
-	if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(filepath.Join(cfg.logDir, "static-info.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+// Files the tracer writes besides the digest and stat files.
+const (
+	selfLogFile    = "tracer-self.log"
+	staticInfoFile = "static-info.log"
+)
+
+// writeStaticInfo appends "PID,IP,ZONE,TIMEZONE\n" to static-info.log,
+// which rolls like the other files; it is also the check that the
+// directory is writable.
+func writeStaticInfo(cfg *config, fileCfg logfile.Config) error {
+	fileCfg.Name = staticInfoFile
+	f, err := logfile.Open(fileCfg)
 	if err != nil {
 		return err
 	}
@@ -269,8 +274,13 @@ func (t *Tracer) count(m *sync.Map, key string, n int64) {
 	v.(*atomic.Int64).Add(n)
 }
 
+// owner is the Tracer as its spans see it: span.Owner, implemented on a
+// type of its own so that Report and Refuse are not in Tracer's API.
+type owner Tracer
+
 // Report implements span.Owner: it hands a finished span to the reporters.
-func (t *Tracer) Report(s *span.Span) {
+func (o *owner) Report(s *span.Span) {
+	t := (*Tracer)(o)
 	if t.closed.Load() {
 		t.afterClose.Add(1)
 		return
@@ -282,7 +292,7 @@ func (t *Tracer) Report(s *span.Span) {
 }
 
 // Refuse implements span.Owner.
-func (t *Tracer) Refuse(what string) { t.count(&t.refused, what, 1) }
+func (o *owner) Refuse(what string) { (*Tracer)(o).count(&o.refused, what, 1) }
 
 // Close stops the tracer: spans finished before it are written, files are
 // flushed and synced, and every goroutine of the tracer has ended when it

@@ -9,6 +9,8 @@
 // server "0.1". The span is in the request's context
 // (opentracing.SpanFromContext) and ends when the handler returns or
 // panics. A request without a usable context starts a new trace.
+// NewMiddleware is the same in the func(http.Handler) http.Handler shape
+// that middleware chains take.
 //
 // NewTransport wraps an http.RoundTripper: each request gets a client span,
 // a child of the span in the request's context, whose context is injected
@@ -20,6 +22,18 @@
 // http-client-digest.log and http-client-stat.log (the HttpClient layout);
 // the digest package routes them by the component "net/http" and the
 // span.kind tag.
+//
+// # Stat rows
+//
+// http-server-stat.log is keyed by the route, not the URL, so that
+// /orders/1 and /orders/2, or another Host header, share a row and a
+// client cannot mint rows: after the handler returns, the pattern
+// http.ServeMux matched (Request.Pattern without its method, e.g.
+// "/orders/{id}"), else the route WithRoute names (for chi, gorilla/mux,
+// gin), else Unmatched for a 404 or 405, else the path without host or
+// query. A known route (or Unmatched) is also the span's http.route tag. For ServeMux to
+// report its pattern, Middleware must wrap the mux, or the handler the mux
+// calls. The digest line keeps the full URL.
 //
 // # Result codes
 //

@@ -14,6 +14,7 @@ type Option func(*options)
 
 type options struct {
 	opName  func(*http.Request) string
+	route   func(*http.Request) string
 	filter  func(*http.Request) bool
 	query   bool
 	formats []any
@@ -34,6 +35,16 @@ func WithOperationName(f func(*http.Request) string) Option {
 	return func(o *options) { o.opName = f }
 }
 
+// WithRoute names the route of a request for routers other than
+// http.ServeMux (chi, gorilla/mux, gin): f is called after the handler
+// returns, with the request the handler got, and returns the route
+// template, e.g. "/orders/{id}", or "" when it knows none. Middleware
+// keys http-server-stat.log by the route (see the package documentation);
+// it is ignored by NewTransport.
+func WithRoute(f func(*http.Request) string) Option {
+	return func(o *options) { o.route = f }
+}
+
 // WithFilter decides which requests are traced, by Middleware and by
 // NewTransport: a request for which f returns false (a health check, say)
 // is passed on untraced.
@@ -42,8 +53,9 @@ func WithFilter(f func(*http.Request) bool) Option {
 }
 
 // WithQueryString keeps the query string in the http.url tag (and so in
-// the digest's request.url and the stat key). It is left out by default:
-// it may hold secrets and makes every URL a separate stat row.
+// the digest's request.url, and in the client's stat key). It is left out
+// by default: it may hold secrets and makes every client URL a separate
+// stat row. The server's stat key never has it (see WithRoute).
 func WithQueryString(keep bool) Option {
 	return func(o *options) { o.query = keep }
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	"github.com/opentracing/opentracing-go"
@@ -22,10 +23,22 @@ func Middleware(tr opentracing.Tracer, next http.Handler, opts ...Option) http.H
 	return &middleware{tr: tr, next: next, o: newOptions(opts)}
 }
 
+// NewMiddleware returns Middleware in the shape middleware stacks chain
+// (chi's Use, alice, a hand-written chain): NewMiddleware(tr, opts...)(next)
+// is Middleware(tr, next, opts...). Placed inside a router, it sees the
+// router's route: chi's r.Use(nethttp.NewMiddleware(tr, nethttp.WithRoute(...))).
+func NewMiddleware(tr opentracing.Tracer, opts ...Option) func(http.Handler) http.Handler {
+	o := newOptions(opts)
+	return func(next http.Handler) http.Handler {
+		return &middleware{tr: tr, next: next, o: o}
+	}
+}
+
 type middleware struct {
-	tr   opentracing.Tracer
-	next http.Handler
-	o    *options
+	tr     opentracing.Tracer
+	next   http.Handler
+	o      *options
+	routes pluginutil.Cache[any] // boxed route tag values
 }
 
 // serverCall is the per-request state: the wrapped writer and request
@@ -78,7 +91,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		p := recover()
-		c.finish(sp, r.ContentLength, p)
+		c.finish(sp, r.ContentLength, p, m.route(r2, c.status(p)))
 		if p != nil {
 			panic(p)
 		}
@@ -86,23 +99,65 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.next.ServeHTTP(c.rw.wrap(), r2)
 }
 
-// finish records the outcome; p is the handler's panic value, if any.
-func (c *serverCall) finish(sp opentracing.Span, contentLength int64, p any) {
-	status := c.rw.status
-	if !c.rw.wrote {
-		status = http.StatusOK
-		if p != nil {
-			status = http.StatusInternalServerError
+// Unmatched is the route of the requests that no route matched and that
+// got 404 Not Found or 405 Method Not Allowed: they share one stat row, so
+// that a client sending made-up paths cannot fill the stat table.
+const Unmatched = "(unmatched)"
+
+// route is the http.route tag value of a served request: the ServeMux
+// pattern without its method, else WithRoute's answer, else Unmatched for
+// a 404 or 405, else nil: no tag, and the stat key takes the path from
+// http.url (on the writer goroutine, sparing the request an allocation).
+func (m *middleware) route(r *http.Request, status int) any {
+	route := r.Pattern
+	if route != "" {
+		if i := strings.IndexByte(route, ' '); i >= 0 { // "GET /orders/{id}"
+			route = strings.TrimLeft(route[i:], " \t")
 		}
+	} else if m.o.route != nil {
+		route = m.o.route(r)
 	}
+	switch {
+	case route != "":
+		return m.routes.Get(route, pluginutil.Box)
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
+		return unmatchedValue
+	}
+	return nil
+}
+
+var unmatchedValue any = Unmatched
+
+// status is the response status: the one written, else 500 after a panic,
+// else 200.
+func (c *serverCall) status(p any) int {
+	switch {
+	case c.rw.wrote:
+		return c.rw.status
+	case p != nil:
+		return http.StatusInternalServerError
+	}
+	return http.StatusOK
+}
+
+// finish records the outcome; p is the handler's panic value, if any.
+func (c *serverCall) finish(sp opentracing.Span, contentLength int64, p, route any) {
+	status := c.status(p)
 	reqSize := c.body.n.Load()
 	if contentLength > reqSize {
 		reqSize = contentLength
 	}
-	pluginutil.SetTags(sp,
-		span.Tag{Key: span.TagHTTPStatusCode, Value: status},
-		span.Tag{Key: span.TagReqSize, Value: reqSize},
-		span.Tag{Key: span.TagRespSize, Value: c.rw.n})
+	tags := [4]span.Tag{
+		{Key: span.TagHTTPStatusCode, Value: status},
+		{Key: span.TagReqSize, Value: reqSize},
+		{Key: span.TagRespSize, Value: c.rw.n},
+		{Key: span.TagHTTPRoute, Value: route},
+	}
+	n := len(tags)
+	if route == nil {
+		n--
+	}
+	pluginutil.SetTags(sp, tags[:n]...)
 	switch {
 	case p != nil:
 		pluginutil.SetTags(sp, span.Tag{Key: span.TagError, Value: true},

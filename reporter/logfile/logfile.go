@@ -10,8 +10,12 @@
 // name + ".2006-01-02" (Daily) or name + ".2006-01-02_15" (Hourly), using the
 // period the file holds, and a fresh file is opened. Periods are computed in
 // the location of the times returned by Config.Now (time.Now: the local time
-// zone). A file that received no bytes in its period is not renamed; it just
-// carries on into the next period, so no empty rolled files are produced.
+// zone), as calendar days and hours: where a zone change skips local midnight
+// (America/Santiago, America/Havana) the day begins at the first instant that
+// has its date and the file is named for it; an hour that a change repeats
+// is one period, one file. A file that received no bytes in its period is
+// not renamed; it just carries on into the next period, so no empty rolled
+// files are produced.
 //
 // If the rolled name already exists (a restart, a clock step back, another
 // process), it is never overwritten: the first free name of
@@ -33,9 +37,10 @@
 //
 // # Retention
 //
-// Cleanup deletes rolled files older than RetentionDays; see Cleanup. The
-// owner calls it, e.g. at start and then hourly as SOFATracer does. Only the
-// Size policy prunes during Write (MaxBackups, at each rotation).
+// Cleanup deletes rolled files older than RetentionDays; see Cleanup.
+// Prune does the same for a file that is not open. The owner calls them,
+// e.g. at start and then hourly as SOFATracer does. Only the Size policy
+// prunes during Write (MaxBackups, at each rotation).
 //
 // # Failures
 //
@@ -61,6 +66,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -69,9 +75,10 @@ import (
 type Policy int
 
 const (
-	// Daily rolls at local midnight; rolled files are named name.2006-01-02.
+	// Daily rolls when the local date changes; rolled files are named
+	// name.2006-01-02.
 	Daily Policy = iota
-	// Hourly rolls at the start of each hour; rolled files are named
+	// Hourly rolls when the local hour changes; rolled files are named
 	// name.2006-01-02_15.
 	Hourly
 	// Size rolls when the file would exceed Config.MaxSizeMB; rolled files
@@ -91,6 +98,22 @@ func (p Policy) String() string {
 		return "size"
 	}
 	return "Policy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// ParsePolicy returns the policy a name or a SOFATracer rolling pattern
+// stands for, case-insensitively: "daily" or ".yyyy-MM-dd" (also
+// "'.'yyyy-MM-dd"), "hourly" or ".yyyy-MM-dd_HH" (also "'.'yyyy-MM-dd_HH"),
+// "size". Policy.String gives the names back.
+func ParsePolicy(s string) (Policy, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "daily", ".yyyy-mm-dd", "'.'yyyy-mm-dd":
+		return Daily, nil
+	case "hourly", ".yyyy-mm-dd_hh", "'.'yyyy-mm-dd_hh":
+		return Hourly, nil
+	case "size":
+		return Size, nil
+	}
+	return 0, fmt.Errorf("logfile: rolling policy %q is not daily (.yyyy-MM-dd), hourly (.yyyy-MM-dd_HH) or size", s)
 }
 
 // Defaults applied by Open to zero Config fields.
@@ -151,12 +174,16 @@ type File struct {
 	maxBytes int64
 
 	cleanMu sync.Mutex // serialises directory scans of Cleanup and Size rotation
+	// rotated are the Size backups this File made, oldest first (under
+	// cleanMu): MaxBackups keeps the newest by rotation, not by the time in
+	// their names, which a clock stepping back makes lie.
+	rotated []string
 
 	mu        sync.Mutex
 	fd        *os.File    // nil while broken or closed
 	ident     os.FileInfo // identity of fd, for os.SameFile
 	size      int64       // bytes in the active file
-	period    time.Time   // Daily/Hourly: start of the period the active file holds
+	period    int64       // Daily/Hourly: label of the period the active file holds
 	nextRoll  time.Time   // Daily/Hourly: start of the following period
 	nextCheck time.Time   // next time the path is stat'ed
 	err       error       // last failure, returned while broken
@@ -331,7 +358,7 @@ func (f *File) open(now time.Time) error {
 	}
 	if f.cfg.Policy != Size {
 		if fi, err := os.Stat(f.path); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
-			if p := f.periodStart(fi.ModTime().In(now.Location())); p.Before(f.periodStart(now)) {
+			if p := f.label(fi.ModTime().In(now.Location())); p < f.label(now) {
 				// Best effort: if the rename fails the old file is appended to.
 				_ = renameNoClobber(f.path, f.rolledName(p))
 			}
@@ -380,6 +407,12 @@ func endsWithNewline(path string, size int64) bool {
 // roll renames the active file to the name of the period it holds and opens
 // a fresh one. An empty file is kept and simply moves to the new period.
 func (f *File) roll(now time.Time) error {
+	if f.label(now) <= f.period {
+		// The local date or hour went back (a zone change crossing a
+		// boundary backwards): the lines stay in this period's file.
+		f.nextRoll = f.nextStart(f.period, now)
+		return nil
+	}
 	if f.size == 0 {
 		f.setPeriod(now)
 		return nil
@@ -395,7 +428,12 @@ func (f *File) roll(now time.Time) error {
 // now, opens a fresh one and prunes backups beyond MaxBackups.
 func (f *File) rotate(now time.Time) error {
 	f.closeFD()
-	_ = renameNoClobberSize(f.path, f.backupPrefix(), f.backupExt(), now)
+	target, err := renameNoClobberSize(f.path, f.backupPrefix(), f.backupExt(), now)
+	if err == nil {
+		f.cleanMu.Lock()
+		f.rotated = append(f.rotated, filepath.Base(target))
+		f.cleanMu.Unlock()
+	}
 	if err := f.reopen(now); err != nil {
 		return err
 	}
@@ -411,40 +449,68 @@ func (f *File) setPeriod(now time.Time) {
 	if f.cfg.Policy == Size {
 		return
 	}
-	f.period = f.periodStart(now)
-	f.nextRoll = f.nextPeriod(f.period)
-	if !f.nextRoll.After(now) { // defensive: never roll on every write
-		f.nextRoll = now.Add(time.Hour)
-	}
+	f.period = f.label(now)
+	f.nextRoll = f.nextStart(f.period, now)
 }
 
-// periodStart returns the start of the local day or hour containing t.
-func (f *File) periodStart(t time.Time) time.Time {
-	if f.cfg.Policy == Hourly {
-		// Absolute arithmetic, so that the repeated hour at a DST fall-back
-		// is a period of its own.
-		return t.Add(-time.Duration(t.Minute())*time.Minute -
-			time.Duration(t.Second())*time.Second - time.Duration(t.Nanosecond()))
-	}
+// label names the period containing t by its calendar fields in t's
+// location, as a number that orders periods: yyyymmdd (Daily) or
+// yyyymmddhh (Hourly). Periods are calendar days and hours, not spans of
+// 24 hours or 60 minutes: where a zone change skips local midnight the
+// day starts at the first instant that has its date, where it repeats an
+// hour that hour is one period of two hours.
+func (f *File) label(t time.Time) int64 {
 	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+	l := int64(y)*10000 + int64(m)*100 + int64(d)
+	if f.cfg.Policy == Hourly {
+		l = l*100 + int64(t.Hour())
+	}
+	return l
 }
 
-func (f *File) nextPeriod(start time.Time) time.Time {
+// nextStart returns the first instant after now whose label is above
+// period. It walks the zone's offsets from now: within one offset, local
+// days and hours begin at multiples of 86400 or 3600 seconds of wall time.
+// The walk ends within two days, as no zone change moves a clock by more
+// than a day.
+func (f *File) nextStart(period int64, now time.Time) time.Time {
+	unit := int64(86400)
 	if f.cfg.Policy == Hourly {
-		return start.Add(time.Hour)
+		unit = 3600
 	}
-	y, m, d := start.Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, start.Location())
+	t := now.Truncate(time.Second).Add(time.Second)
+	for limit := now.Add(50 * time.Hour); t.Before(limit); {
+		if f.label(t) > period {
+			return t
+		}
+		_, off := t.Zone()
+		_, end := t.ZoneBounds()
+		wall := t.Unix() + int64(off)
+		for b := (wall/unit + 1) * unit; ; b += unit {
+			next := time.Unix(b-int64(off), 0).In(t.Location())
+			if !end.IsZero() && !next.Before(end) {
+				t = end // the next offset
+				break
+			}
+			if f.label(next) > period {
+				return next
+			}
+		}
+	}
+	return now.Add(time.Hour) // unreachable: a clock that never moves on
 }
 
 // rolledName returns the SOFA name of the file holding the given period.
-func (f *File) rolledName(period time.Time) string {
-	layout := dailyLayout
+func (f *File) rolledName(period int64) string {
+	day := period
 	if f.cfg.Policy == Hourly {
-		layout = hourlyLayout
+		day = period / 100
 	}
-	return f.path + "." + period.Format(layout)
+	name := fmt.Sprintf("%s.%04d-%02d-%02d", f.path, day/10000, day/100%100, day%100)
+	if f.cfg.Policy == Hourly {
+		name += fmt.Sprintf("_%02d", period%100)
+	}
+	return name
 }
 
 // backupPrefix and backupExt split the path like lumberjack: for "x.log"
@@ -467,14 +533,14 @@ func renameNoClobber(src, dst string) error {
 
 // renameNoClobberSize renames src to prefix + t + ext, moving t forward one
 // millisecond at a time until the name is free, so that the name stays in
-// lumberjack's format.
-func renameNoClobberSize(src, prefix, ext string, t time.Time) error {
+// lumberjack's format; it returns the name used.
+func renameNoClobberSize(src, prefix, ext string, t time.Time) (string, error) {
 	target := prefix + t.Format(sizeLayout) + ext
 	for exists(target) {
 		t = t.Add(time.Millisecond)
 		target = prefix + t.Format(sizeLayout) + ext
 	}
-	return os.Rename(src, target)
+	return target, os.Rename(src, target)
 }
 
 // exists reports whether path exists. Other errors (e.g. the directory was

@@ -20,12 +20,12 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // owner is the smallest span.Owner: it keeps nothing.
-type owner struct{ opentracing.NoopTracer }
+type owner struct{}
 
 func (o *owner) Report(*span.Span) {}
 func (o *owner) Refuse(string)     {}
 
-var testRecorder = span.NewRecorder(&owner{}, span.Limits{}, nil)
+var testRecorder = span.NewRecorder(opentracing.NoopTracer{}, &owner{}, span.Limits{}, nil)
 
 var t0 = time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
 
