@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opentracing/opentracing-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -110,4 +111,9 @@ func required(t testing.TB, format string, args ...any) {
 		t.Fatalf(format, args...)
 	}
 	t.Skipf(format, args...)
+}
+
+// withSpan returns ctx holding sp, as opentracing.ContextWithSpan.
+func withSpan(ctx context.Context, sp opentracing.Span) context.Context {
+	return opentracing.ContextWithSpan(ctx, sp)
 }
