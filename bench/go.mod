@@ -23,7 +23,13 @@ require (
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/opentracing-contrib/go-observer v0.0.0-20170622124052-a52f23424492 // indirect
+	github.com/pierrec/lz4/v4 v4.1.33 // indirect
+	github.com/sofatracer/sofatracer-go/plugins/kafkatrace v0.0.0
+	github.com/twmb/franz-go v1.22.3
+	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
+	github.com/twmb/franz-go/plugin/kotel v1.7.1
 	github.com/uber/jaeger-lib v2.4.1+incompatible // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
@@ -37,3 +43,5 @@ require (
 )
 
 replace github.com/sofatracer/sofatracer-go => ../
+
+replace github.com/sofatracer/sofatracer-go/plugins/kafkatrace => ../plugins/kafkatrace

@@ -2,32 +2,46 @@ package kafkatrace
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// carrier reads and writes a record's headers as an OpenTracing text map.
-// It is the record itself, so that passing it as an interface allocates
-// nothing.
-type carrier kgo.Record
-
-// Set replaces the value of the header named k (case-insensitively), or
-// adds one, so that a forwarded record does not carry its old context
+// setHeader replaces the value of r's header named k (case-insensitively)
+// or adds one, so that a forwarded record does not carry its old context
 // ahead of the new one.
-func (c *carrier) Set(k, v string) {
-	for i := range c.Headers {
-		if strings.EqualFold(c.Headers[i].Key, k) {
-			c.Headers[i] = kgo.RecordHeader{Key: k, Value: []byte(v)}
+func setHeader(r *kgo.Record, k string, v []byte) {
+	for i := range r.Headers {
+		if strings.EqualFold(r.Headers[i].Key, k) {
+			r.Headers[i] = kgo.RecordHeader{Key: k, Value: v}
 			return
 		}
 	}
-	c.Headers = append(c.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
+	r.Headers = append(r.Headers, kgo.RecordHeader{Key: k, Value: v})
 }
 
+// reader reads a record's headers as an OpenTracing text map. The values
+// are copied into one string, once, so that the tracer may keep any of
+// them (ids, baggage) without pinning or sharing the record's buffers.
+type reader kgo.Record
+
 // ForeachKey calls handler with every header, its value as a string.
-func (c *carrier) ForeachKey(handler func(k, v string) error) error {
+func (c *reader) ForeachKey(handler func(k, v string) error) error {
+	n := 0
 	for _, h := range c.Headers {
-		if err := handler(h.Key, string(h.Value)); err != nil {
+		n += len(h.Value)
+	}
+	buf := make([]byte, 0, n)
+	for _, h := range c.Headers {
+		buf = append(buf, h.Value...)
+	}
+	// buf is never written again: the string may share it.
+	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	off := 0
+	for _, h := range c.Headers {
+		v := all[off : off+len(h.Value)]
+		off += len(h.Value)
+		if err := handler(h.Key, v); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package kafkatrace
 
 import (
 	"context"
+	"slices"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -33,10 +34,26 @@ var (
 
 // sendCtx is the record's context while it is in flight: the caller's
 // context and the send span. OnProduceRecordUnbuffered puts the caller's
-// back.
+// back. It is also the text-map writer of the injection, holding the
+// header values in buf when they fit: one allocation for all of it.
 type sendCtx struct {
 	context.Context
-	sp opentracing.Span
+	sp  opentracing.Span
+	r   *kgo.Record
+	buf [96]byte
+	n   int
+}
+
+// Set implements opentracing.TextMapWriter on c.r's headers.
+func (c *sendCtx) Set(k, v string) {
+	var b []byte
+	if c.n+len(v) <= len(c.buf) {
+		b = c.buf[c.n : c.n+copy(c.buf[c.n:], v) : c.n+len(v)]
+		c.n += len(v)
+	} else {
+		b = []byte(v)
+	}
+	setHeader(c.r, k, b)
 }
 
 type sendKey struct{}
@@ -50,6 +67,11 @@ func (c *sendCtx) Value(k any) any {
 	return c.Context.Value(k)
 }
 
+// spanStarter is a tracer with StartSpanFromContext (*tracer.Tracer).
+type spanStarter interface {
+	StartSpanFromContext(ctx context.Context, op string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context)
+}
+
 var sendValues = []any{Component, span.KindClient, "kafkamq-send"}
 
 // OnProduceRecordBuffered starts the send span of r and writes its
@@ -60,7 +82,9 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 		parent = context.Background()
 	}
 	var sp opentracing.Span
-	if ps := opentracing.SpanFromContext(parent); ps != nil {
+	if st, ok := h.tr.(spanStarter); ok {
+		sp, _ = st.StartSpanFromContext(parent, h.op) // *tracer.Tracer: one allocation fewer
+	} else if ps := opentracing.SpanFromContext(parent); ps != nil {
 		sp = h.tr.StartSpan(h.op, opentracing.ChildOf(ps.Context()))
 	} else {
 		sp = h.tr.StartSpan(h.op)
@@ -70,9 +94,12 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 		span.Tag{Key: span.TagSpanKind, Value: sendValues[1]},
 		span.Tag{Key: span.TagThreadName, Value: sendValues[2]},
 		span.Tag{Key: TagTopic, Value: topicValue(r.Topic)})
+	c := &sendCtx{Context: parent, sp: sp, r: r}
+	r.Headers = slices.Grow(r.Headers, 4)
 	// An error here (a tracer that cannot inject) loses only the link.
-	_ = pluginutil.InjectMessage(h.tr, sp.Context(), (*carrier)(r))
-	r.Context = &sendCtx{Context: parent, sp: sp}
+	_ = pluginutil.InjectMessage(h.tr, sp.Context(), c)
+	c.r = nil
+	r.Context = c
 }
 
 // OnProduceRecordUnbuffered finishes the send span of r: with the

@@ -19,7 +19,7 @@ var consumeValues = []any{Component, span.KindServer, "kafkamq-consume"}
 // when fn returns one (returned unchanged) or panics (re-panicked).
 func Process(ctx context.Context, tr opentracing.Tracer, rec *kgo.Record, fn func(context.Context) error) error {
 	var sp opentracing.Span
-	if sc := pluginutil.ExtractMessage(tr, (*carrier)(rec)); sc != nil {
+	if sc := pluginutil.ExtractMessage(tr, (*reader)(rec)); sc != nil {
 		sp = tr.StartSpan("mq-kafka-consume", opentracing.ChildOf(sc))
 	} else {
 		sp = tr.StartSpan("mq-kafka-consume")
