@@ -8,6 +8,7 @@ require (
 	github.com/opentracing/opentracing-go v1.2.0
 	github.com/openzipkin-contrib/zipkin-go-opentracing v0.5.0
 	github.com/openzipkin/zipkin-go v0.4.3
+	github.com/rabbitmq/amqp091-go v1.16.0
 	github.com/sofatracer/sofatracer-go v0.0.0
 	github.com/uber/jaeger-client-go v2.30.0+incompatible
 	go.opentelemetry.io/otel v1.47.0
@@ -27,6 +28,7 @@ require (
 	github.com/opentracing-contrib/go-observer v0.0.0-20170622124052-a52f23424492 // indirect
 	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/sofatracer/sofatracer-go/plugins/kafkatrace v0.0.0
+	github.com/sofatracer/sofatracer-go/plugins/rabbittrace v0.0.0
 	github.com/twmb/franz-go v1.22.3
 	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
 	github.com/twmb/franz-go/plugin/kotel v1.7.1
@@ -45,3 +47,5 @@ require (
 replace github.com/sofatracer/sofatracer-go => ../
 
 replace github.com/sofatracer/sofatracer-go/plugins/kafkatrace => ../plugins/kafkatrace
+
+replace github.com/sofatracer/sofatracer-go/plugins/rabbittrace => ../plugins/rabbittrace
