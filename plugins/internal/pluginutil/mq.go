@@ -21,12 +21,12 @@ const (
 	SysBaggagePrefix   = "baggage-sys-"
 )
 
-// InjectMessage writes the context of sp into a message's headers through
-// w. A SOFATracer context is written as Java's B3 text map: X-B3-TraceId,
+// InjectMessage writes sc into a message's headers through w. A SOFATracer context is written as Java's B3 text map: X-B3-TraceId,
 // X-B3-SpanId, X-B3-ParentSpanId, X-B3-Sampled ("true"/"false") with the
 // SOFA ids, then baggage-sys-<k> and baggage-<k> with keys and values
-// escaped as SOFATracer escapes baggage (%, &, =) and nothing else. A
-// context that arrived in real B3 or W3C form is written in that form
+// escaped as SOFATracer escapes baggage (%, &, =) and nothing else (a
+// business key starting with "sys-" is read back as system baggage; Java
+// reads it as both). A context that arrived in real B3 or W3C form is written in that form
 // (tr's opentracing.HTTPHeaders), any other tracer's in its
 // opentracing.TextMap form. ExtractMessage reads all of them back.
 func InjectMessage(tr opentracing.Tracer, sc opentracing.SpanContext, w opentracing.TextMapWriter) error {
