@@ -22,9 +22,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // tests against instead of an in-process kfake cluster.
 const brokersEnv = "SOFA_TEST_KAFKA_BROKERS"
 
-// realCluster reports whether the tests run against a real cluster.
-func realCluster() bool { return os.Getenv(brokersEnv) != "" }
-
 // brokers returns the seed brokers of the cluster the test uses: the real
 // one of SOFA_TEST_KAFKA_BROKERS, else a kfake cluster on 127.0.0.1
 // (real TCP) closed after the test.
