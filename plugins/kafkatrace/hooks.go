@@ -114,12 +114,17 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	} else if c, ok = r.Context.Value(sendKey{}).(*sendCtx); !ok {
 		return
 	}
+	sp := c.sp
+	if sp == nil { // already finished
+		return
+	}
+	c.sp = nil // the header values keep c alive, not the span
 	if err == nil {
-		pluginutil.SetTags(c.sp,
+		pluginutil.SetTags(sp,
 			span.Tag{Key: TagPartition, Value: r.Partition},
 			span.Tag{Key: TagOffset, Value: r.Offset})
 	}
-	pluginutil.FinishMQ(c.sp, err)
+	pluginutil.FinishMQ(sp, err)
 }
 
 var topics pluginutil.Cache[any]
