@@ -3,6 +3,7 @@ package rabbittrace
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
 
@@ -14,7 +15,9 @@ import (
 )
 
 // ErrNotConfirmed is Publish's error when the broker nacks the message on
-// a channel in confirm mode.
+// a channel in confirm mode, or closes the channel before confirming it
+// (publishing to a missing exchange, say: the error then also matches
+// amqp.ErrClosed, which the channel's next calls return).
 var ErrNotConfirmed = errors.New("rabbittrace: the broker did not confirm the publish (nack)")
 
 var (
@@ -61,10 +64,13 @@ func publish(ctx context.Context, ch *amqp.Channel, exchange, key string, mandat
 		return err
 	}
 	ack, err := dc.WaitContext(ctx)
-	if err == nil && !ack {
-		err = ErrNotConfirmed
+	switch {
+	case err != nil || ack:
+		return err
+	case ch.IsClosed(): // the broker closed the channel (e.g. no such exchange)
+		return fmt.Errorf("%w: %w", ErrNotConfirmed, amqp.ErrClosed)
 	}
-	return err
+	return ErrNotConfirmed
 }
 
 type queueKey struct{}

@@ -142,6 +142,24 @@ func TestNackedPublish(t *testing.T) {
 	checkFields(t, lines[1], "result.code", "99", "error", rabbittrace.ErrNotConfirmed.Error())
 }
 
+// TestPublishToMissingExchange: in confirm mode, the broker closes the
+// channel instead of confirming: ErrNotConfirmed and amqp.ErrClosed, 99.
+func TestPublishToMissingExchange(t *testing.T) {
+	ch := channel(t, dial(t))
+	if err := ch.Confirm(false); err != nil {
+		t.Fatal(err)
+	}
+	tr := logtest.NewTracer(t, "front")
+	err := rabbittrace.Publish(context.Background(), tr, ch, "sofatracer-no-such-exchange", "k", false, false, amqp.Publishing{})
+	if !errors.Is(err, rabbittrace.ErrNotConfirmed) || !errors.Is(err, amqp.ErrClosed) {
+		t.Fatalf("error %v, want ErrNotConfirmed and amqp.ErrClosed", err)
+	}
+	logtest.WaitFinished(t, tr, 1)
+	tr.Close()
+	checkFields(t, one(t, logtest.Digest(t, tr, rabbittrace.SendLayout)), "result.code", "99", "error", err.Error(),
+		"exchange", "sofatracer-no-such-exchange")
+}
+
 // TestPublishClientErrorUnchanged: the client's own errors (a closed
 // channel; a canceled context while waiting for the confirm) reach the
 // caller unchanged, and the span ends with 99.
