@@ -64,6 +64,9 @@ func (e *Encoder) AppendDigest(dst []byte, s *span.Span, l *Layout) []byte {
 }
 
 func (e *Encoder) field(w *lineWriter, s *span.Span, l *Layout, f *Field, rpc bool) {
+	if f.JSONOnly && !w.json {
+		return
+	}
 	var (
 		v  string
 		ok bool

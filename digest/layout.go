@@ -54,6 +54,9 @@ type Field struct {
 	Num      bool     // written as a JSON number (Default must be numeric)
 	Default  string   // value when absent
 	Optional bool     // RPC style: omitted from JSON when absent
+	// JSONOnly fields are left out of plain lines, where Java's layout has
+	// no column for them (the Kafka send digest's error).
+	JSONOnly bool
 }
 
 // Layout describes one kind of digest line and its stat companion. A

@@ -1,5 +1,5 @@
 // Package pluginutil holds small helpers shared by the instrumentation
-// plugins (nethttp, grpctrace).
+// plugins (nethttp, grpctrace, bolt, kafkatrace, rabbittrace).
 package pluginutil
 
 import (

@@ -1,0 +1,133 @@
+package kafkatrace
+
+import (
+	"context"
+	"slices"
+
+	"github.com/opentracing/opentracing-go"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// NewHooks returns the produce hooks that trace every record the client
+// produces with tr (see the package documentation). Use it as
+// kgo.WithHooks(kafkatrace.NewHooks(tr)).
+func NewHooks(tr opentracing.Tracer, opts ...Option) kgo.Hook {
+	o := options{sendOp: "mq-kafka-send"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &hooks{tr: tr, op: o.sendOp}
+}
+
+type hooks struct {
+	tr opentracing.Tracer
+	op string
+}
+
+var (
+	_ kgo.HookProduceRecordBuffered   = (*hooks)(nil)
+	_ kgo.HookProduceRecordUnbuffered = (*hooks)(nil)
+)
+
+// sendCtx is the record's context while it is in flight: the caller's
+// context and the send span. OnProduceRecordUnbuffered puts the caller's
+// back. It is also the text-map writer of the injection, holding the
+// header values in buf when they fit: one allocation for all of it.
+type sendCtx struct {
+	context.Context
+	sp  opentracing.Span
+	r   *kgo.Record
+	buf [96]byte
+	n   int
+}
+
+// Set implements opentracing.TextMapWriter on c.r's headers.
+func (c *sendCtx) Set(k, v string) {
+	var b []byte
+	if c.n+len(v) <= len(c.buf) {
+		b = c.buf[c.n : c.n+copy(c.buf[c.n:], v) : c.n+len(v)]
+		c.n += len(v)
+	} else {
+		b = []byte(v)
+	}
+	setHeader(c.r, k, b)
+}
+
+type sendKey struct{}
+
+// Value returns the sendCtx itself for sendKey, so that it is found
+// under contexts that other hooks wrapped around it.
+func (c *sendCtx) Value(k any) any {
+	if k == (sendKey{}) {
+		return c
+	}
+	return c.Context.Value(k)
+}
+
+// spanStarter is a tracer with StartSpanFromContext (*tracer.Tracer).
+type spanStarter interface {
+	StartSpanFromContext(ctx context.Context, op string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context)
+}
+
+var sendValues = []any{Component, span.KindClient, "kafkamq-send"}
+
+// OnProduceRecordBuffered starts the send span of r and writes its
+// context into r's headers.
+func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
+	parent := r.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	var sp opentracing.Span
+	if st, ok := h.tr.(spanStarter); ok {
+		sp, _ = st.StartSpanFromContext(parent, h.op) // *tracer.Tracer: one allocation fewer
+	} else if ps := opentracing.SpanFromContext(parent); ps != nil {
+		sp = h.tr.StartSpan(h.op, opentracing.ChildOf(ps.Context()))
+	} else {
+		sp = h.tr.StartSpan(h.op)
+	}
+	pluginutil.SetTags(sp,
+		span.Tag{Key: span.TagComponent, Value: sendValues[0]},
+		span.Tag{Key: span.TagSpanKind, Value: sendValues[1]},
+		span.Tag{Key: span.TagThreadName, Value: sendValues[2]},
+		span.Tag{Key: TagTopic, Value: topicValue(r.Topic)})
+	c := &sendCtx{Context: parent, sp: sp, r: r}
+	r.Headers = slices.Grow(r.Headers, 4)
+	// An error here (a tracer that cannot inject) loses only the link.
+	_ = pluginutil.InjectMessage(h.tr, sp.Context(), c)
+	c.r = nil
+	r.Context = c
+}
+
+// OnProduceRecordUnbuffered finishes the send span of r: with the
+// partition and offset the broker assigned, or with result.code 99 and
+// err.
+func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
+	c, ok := r.Context.(*sendCtx)
+	if ok {
+		r.Context = c.Context
+	} else if r.Context == nil {
+		return
+	} else if c, ok = r.Context.Value(sendKey{}).(*sendCtx); !ok {
+		return
+	}
+	sp := c.sp
+	if sp == nil { // already finished
+		return
+	}
+	c.sp = nil // the header values keep c alive, not the span
+	if err == nil {
+		pluginutil.SetTags(sp,
+			span.Tag{Key: TagPartition, Value: r.Partition},
+			span.Tag{Key: TagOffset, Value: r.Offset})
+	}
+	pluginutil.FinishMQ(sp, err)
+}
+
+var topics pluginutil.Cache[any]
+
+// topicValue returns the topic boxed as a tag value, cached: topics repeat.
+func topicValue(t string) any { return topics.Get(t, pluginutil.Box) }
