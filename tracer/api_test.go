@@ -34,7 +34,9 @@ func TestTracerGodocShowsOnlyUserMethods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"AppName", "Close", "Extract", "Inject", "LogDir", "Reporter", "StartSpan", "StartSpanFromContext", "Stats", "ZipkinStats"}
+	// ContextWithSpanHook implements opentracing-go's extension interface;
+	// SetContextHook is how the OpenTelemetry bridge (sofaotel) joins.
+	want := []string{"AppName", "Close", "ContextWithSpanHook", "Extract", "Inject", "LogDir", "Reporter", "SetContextHook", "StartSpan", "StartSpanFromContext", "Stats", "ZipkinStats"}
 	for _, typ := range pkg.Types {
 		if typ.Name != "Tracer" {
 			continue
