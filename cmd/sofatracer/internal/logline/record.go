@@ -171,14 +171,16 @@ func (p *Parser) apply(r *Record, k, v []byte) {
 
 // parseCost reads "5ms", "5", 5, "1.5ms", "2s", "300µs" as milliseconds.
 func parseCost(v []byte) (int64, bool) {
-	s := strings.TrimSpace(string(v))
-	if s == "" {
-		return 0, false
+	n, i := int64(0), 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' && i < 18 {
+		n = n*10 + int64(v[i]-'0')
+		i++
 	}
-	if n, err := strconv.ParseInt(strings.TrimSuffix(s, "ms"), 10, 64); err == nil && n >= 0 {
+	if i > 0 && (i == len(v) || string(v[i:]) == "ms") {
 		return n, true
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 {
+	s := strings.TrimSpace(string(v))
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < 1e15 {
 		return int64(f), true
 	}
 	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
@@ -214,25 +216,28 @@ func FailedCode(c string) bool {
 
 // Operation names the span: "GET url" for HTTP, "service/method" for RPC,
 // the method, else what the line targets (topic, SQL).
-func (r *Record) Operation() string {
+func (r *Record) Operation() string { return string(r.AppendOperation(nil)) }
+
+// AppendOperation appends what Operation returns.
+func (r *Record) AppendOperation(dst []byte) []byte {
 	switch {
 	case len(r.URL) > 0:
 		if len(r.Method) > 0 {
-			return string(r.Method) + " " + string(r.URL)
+			dst = append(append(dst, r.Method...), ' ')
 		}
-		return string(r.URL)
+		return append(dst, r.URL...)
 	case len(r.Service) > 0 && len(r.Method) > 0:
-		return string(r.Service) + "/" + string(r.Method)
+		return append(append(append(dst, r.Service...), '/'), r.Method...)
 	case len(r.Method) > 0:
-		return string(r.Method)
+		return append(dst, r.Method...)
 	case len(r.Service) > 0:
-		return string(r.Service)
+		return append(dst, r.Service...)
 	case len(r.Target) > 0:
-		t := string(r.Target)
+		t := r.Target
 		if len(t) > 80 {
 			t = t[:80]
 		}
-		return t
+		return append(dst, t...)
 	}
-	return ""
+	return dst
 }

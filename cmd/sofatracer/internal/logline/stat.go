@@ -6,7 +6,10 @@ import (
 )
 
 // KV is one field of a stat key.
-type KV struct{ Key, Value string }
+type KV struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
 
 // Stat is one stat line: one key's calls during one interval.
 type Stat struct {
