@@ -112,6 +112,7 @@ func cmdFind(args []string, stdout, stderr io.Writer) error {
 	}
 	x := logs.NewIndex()
 	x.AddFiles(files)
+	x.Compact()
 	reportCounts(stderr, &x.C)
 	found := x.Find(q)
 	if *format == "json" {

@@ -110,6 +110,9 @@ func writeWaterfall(w io.Writer, t *rebuild.Trace, corrected bool, width int) {
 	fmt.Fprintf(w, "trace %s  %s  %d spans  %d services  %d ms  %s\n", clean(t.TraceID), fmtTime(t.StartMs),
 		len(t.Spans)-t.Missing, len(t.Services), t.DurationMs, strings.Join(notes, ", "))
 	start, end := t.StartMs, t.StartMs+t.DurationMs
+	if corrected {
+		start, end = t.Spans[0].StartMs+t.Spans[0].ShiftMs, t.Spans[0].EndMs+t.Spans[0].ShiftMs
+	}
 	for _, s := range t.Spans {
 		a, b := s.StartMs, s.EndMs
 		if corrected {

@@ -3,6 +3,7 @@ package logs
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -41,18 +42,19 @@ const (
 
 type spanRec struct {
 	next    uint32 // next span of the trace, noSpan at the end
-	trace   uint32
 	file    uint32
-	svc, op uint32
-	res     uint32
+	svc, op uint32 // interned
 	sid     uint32 // offset in ids
+	cost    int32
+	res     uint16 // interned result code; resOther when the table is full
 	sidLen  uint16
 	kind    uint8
 	flags   uint8
-	off     int64
 	end     int64
-	cost    int32
+	off     int64
 }
+
+const resOther = math.MaxUint16
 
 const noSpan = math.MaxUint32
 
@@ -124,6 +126,15 @@ func (x *Index) AddFiles(files []source.File) {
 		b.recs, b.arena = b.recs[:0], b.arena[:0]
 		pool.Put(b)
 	}
+}
+
+// Compact gives back the spare capacity that appending left.
+func (x *Index) Compact() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.spans = slices.Clone(x.spans)
+	x.traces = slices.Clone(x.traces)
+	x.ids = slices.Clone(x.ids)
 }
 
 // readFile parses one file from offset off and returns the offset after
@@ -223,9 +234,13 @@ func (x *Index) merge(b *batch) {
 		}
 		sid := b.get(r.sid)
 		si := uint32(len(x.spans))
+		res := x.intern(b.get(r.res))
+		if res >= resOther {
+			res = resOther
+		}
 		x.spans = append(x.spans, spanRec{
-			next: noSpan, trace: ti, file: r.file,
-			svc: x.intern(b.get(r.svc)), op: x.intern(b.get(r.op)), res: x.intern(b.get(r.res)),
+			next: noSpan, file: r.file,
+			svc: x.intern(b.get(r.svc)), op: x.intern(b.get(r.op)), res: uint16(res),
 			sid: uint32(len(x.ids)), sidLen: uint16(min(len(sid), math.MaxUint16)),
 			kind: r.kind, flags: r.flags, off: r.off, end: r.end, cost: r.cost,
 		})

@@ -326,8 +326,9 @@ func (t *Trace) summarize() {
 		if p.Missing {
 			continue
 		}
+		// Times are whole milliseconds (end, and end minus cost): 1 ms is noise.
 		early, late := p.StartMs-s.StartMs, s.EndMs-p.EndMs
-		if early > 0 || late > 0 {
+		if early > 1 || late > 1 {
 			s.Skew, s.SkewMs = true, max(early, late)
 			t.Skew = true
 		}
