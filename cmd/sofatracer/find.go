@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -49,22 +48,6 @@ func (q *queryFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&q.limit, "limit", 20, "at most this many traces (0: all)")
 }
 
-func parseWhen(s string) (int64, error) {
-	if ms, ok := logline.ParseTime(s, nil); ok {
-		return ms, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02 15:04:05", s, time.Local); err == nil {
-		return t.UnixMilli(), nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
-		return t.UnixMilli(), nil
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, nil
-	}
-	return 0, fmt.Errorf("bad time %q", s)
-}
-
 func (q *queryFlags) query(now time.Time) (logs.Query, error) {
 	out := logs.Query{Service: q.service, Operation: q.operation, Error: q.errOnly,
 		MinTraceMs: q.minTrace.Milliseconds(), MinSpanMs: q.minSpan.Milliseconds(), Where: q.where, Limit: q.limit}
@@ -77,12 +60,12 @@ func (q *queryFlags) query(now time.Time) (logs.Query, error) {
 		out.FromMs = now.Add(-d).UnixMilli()
 	}
 	if q.from != "" {
-		if out.FromMs, err = parseWhen(q.from); err != nil {
+		if out.FromMs, err = logs.ParseWhen(q.from); err != nil {
 			return out, fmt.Errorf("--from: %w", err)
 		}
 	}
 	if q.to != "" {
-		if out.ToMs, err = parseWhen(q.to); err != nil {
+		if out.ToMs, err = logs.ParseWhen(q.to); err != nil {
 			return out, fmt.Errorf("--to: %w", err)
 		}
 	}
@@ -111,7 +94,7 @@ func cmdFind(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	x := logs.NewIndex()
-	x.AddFiles(files)
+	x.AddFiles(files, false)
 	x.Compact()
 	reportCounts(stderr, &x.C)
 	found := x.Find(q)

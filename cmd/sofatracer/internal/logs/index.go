@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"io"
 	"math"
 	"runtime"
 	"slices"
@@ -96,12 +97,15 @@ func (b *batch) put(v []byte) [2]uint32 {
 
 func (b *batch) get(r [2]uint32) []byte { return b.arena[r[0] : r[0]+r[1]] }
 
-// AddFiles reads files into the index: a parser per core and one merger.
-func (x *Index) AddFiles(files []source.File) {
+// AddFiles reads files into the index, a parser per core and one merger,
+// and returns the offset after each file's last complete line. With
+// follow, a last line without a line ending is left for Tail.
+func (x *Index) AddFiles(files []source.File, follow bool) []int64 {
 	x.mu.Lock()
 	first := len(x.files)
 	x.files = append(x.files, files...)
 	x.mu.Unlock()
+	ends := make([]int64, len(files))
 	ch := make(chan *batch, 8)
 	var wg sync.WaitGroup
 	var next atomic.Int64
@@ -116,7 +120,7 @@ func (x *Index) AddFiles(files []source.File) {
 				if i >= len(files) {
 					return
 				}
-				x.readFile(&p, &files[i], uint32(first+i), 0, ch, &pool)
+				ends[i] = x.readFile(&p, &files[i], uint32(first+i), 0, follow, ch, &pool)
 			}
 		}()
 	}
@@ -126,6 +130,43 @@ func (x *Index) AddFiles(files []source.File) {
 		b.recs, b.arena = b.recs[:0], b.arena[:0]
 		pool.Put(b)
 	}
+	return ends
+}
+
+// Tail reads file number n (see FileNo) from offset off, leaving a last
+// line without a line ending for the next call, and returns the offset
+// after what it read.
+func (x *Index) Tail(n int, off int64) int64 {
+	x.mu.RLock()
+	f := x.files[n]
+	x.mu.RUnlock()
+	ch := make(chan *batch, 4)
+	pool := sync.Pool{New: func() any { return &batch{} }}
+	var end int64
+	go func() {
+		var p logline.Parser
+		end = x.readFile(&p, &f, uint32(n), off, true, ch, &pool)
+		close(ch)
+	}()
+	for b := range ch {
+		x.merge(b)
+	}
+	return end
+}
+
+// AddFile registers a file without reading it and returns its number.
+func (x *Index) AddFile(f source.File) int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.files = append(x.files, f)
+	return len(x.files) - 1
+}
+
+// SetPath records that file n was renamed (rotated) to path.
+func (x *Index) SetPath(n int, path string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.files[n].Path = path
 }
 
 // Compact gives back the spare capacity that appending left.
@@ -138,8 +179,9 @@ func (x *Index) Compact() {
 }
 
 // readFile parses one file from offset off and returns the offset after
-// its last complete line.
-func (x *Index) readFile(p *logline.Parser, f *source.File, fileNo uint32, off int64, ch chan<- *batch, pool *sync.Pool) int64 {
+// its last complete line. With follow, a last line without a line ending
+// is left for the next read.
+func (x *Index) readFile(p *logline.Parser, f *source.File, fileNo uint32, off int64, follow bool, ch chan<- *batch, pool *sync.Pool) int64 {
 	if f.Kind != source.Digest && f.Kind != source.Unknown {
 		return off
 	}
@@ -150,26 +192,25 @@ func (x *Index) readFile(p *logline.Parser, f *source.File, fileNo uint32, off i
 	}
 	defer rc.Close()
 	if off > 0 {
-		if s, ok := rc.(interface {
-			Seek(int64, int) (int64, error)
-		}); ok {
-			if _, err := s.Seek(off, 0); err != nil {
-				return off
-			}
+		s, ok := rc.(io.Seeker)
+		if !ok {
+			return off // a gzip file is read once
+		}
+		if _, err := s.Seek(off, io.SeekStart); err != nil {
+			return off
 		}
 	}
 	x.C.Files.Add(1)
 	rd := source.NewReader(rc, off)
+	rd.Follow = follow
 	b := pool.Get().(*batch)
 	var r logline.Record
 	var opBuf []byte
-	end := off
 	for {
 		line, lo, ok := rd.Next()
 		if !ok {
 			break
 		}
-		end = lo + int64(len(line)) + 1
 		if len(line) == 0 {
 			continue
 		}
@@ -206,7 +247,7 @@ func (x *Index) readFile(p *logline.Parser, f *source.File, fileNo uint32, off i
 	} else {
 		pool.Put(b)
 	}
-	return end
+	return rd.Offset()
 }
 
 func (x *Index) intern(b []byte) uint32 {

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sofatracer/sofatracer-go/cmd/sofatracer/internal/logline"
 	"github.com/sofatracer/sofatracer-go/cmd/sofatracer/internal/rebuild"
@@ -253,4 +255,50 @@ func linesAt(f source.File, offs []int64, fn func([]byte, int64)) {
 		}
 		fn(bytes.TrimRight(b, "\r"), off)
 	}
+}
+
+// ParseWhen reads a time for --from/--to: the digest time format (with or
+// without milliseconds), a date, RFC 3339 or epoch milliseconds.
+func ParseWhen(s string) (int64, error) {
+	if ms, ok := logline.ParseTime(s, nil); ok {
+		return ms, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t.UnixMilli(), nil
+	}
+	return 0, fmt.Errorf("bad time %q: want 2006-01-02 15:04:05[.000], 2006-01-02, RFC 3339 or epoch ms", s)
+}
+
+// Skeleton returns trace number i's spans as the index has them (no
+// fields), for graphs over many traces.
+func (x *Index) Skeleton(i int) (string, []*rebuild.Span) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	t := &x.traces[i]
+	out := make([]*rebuild.Span, 0, t.n)
+	for si := t.first; si != noSpan; si = x.spans[si].next {
+		s := &x.spans[si]
+		out = append(out, &rebuild.Span{
+			TraceID: t.id, SpanID: string(x.ids[s.sid : s.sid+uint32(s.sidLen)]),
+			Service: x.strs[s.svc], Operation: x.strs[s.op], Kind: kinds[s.kind],
+			EndMs: s.end, DurationMs: int64(s.cost), Error: s.flags&flagError != 0, Host: x.files[s.file].Host,
+		})
+	}
+	return t.id, out
+}
+
+// Services returns every service name, sorted.
+func (x *Index) Services() []string {
+	x.mu.RLock()
+	seen := map[uint32]bool{}
+	for i := range x.spans {
+		seen[x.spans[i].svc] = true
+	}
+	var out []string
+	for k := range seen {
+		out = append(out, x.strs[k])
+	}
+	x.mu.RUnlock()
+	sort.Strings(out)
+	return out
 }

@@ -43,6 +43,9 @@ type Reader struct {
 	err        error
 	join       []byte
 	Long       int // lines skipped for being longer than MaxLine
+	// Follow holds back a last line without a line ending: a writer may
+	// still be writing it (tail mode).
+	Follow bool
 }
 
 // NewReader reads r, whose first byte is at offset off.
@@ -108,7 +111,7 @@ func (r *Reader) physical() ([]byte, int64, bool) {
 			continue
 		}
 		if !r.fill() {
-			if r.start < r.end { // last line without newline
+			if r.start < r.end && !r.Follow { // last line without newline
 				line := r.buf[r.start:r.end]
 				off := r.off
 				r.off += int64(r.end - r.start)
@@ -157,6 +160,9 @@ func (r *Reader) Next() (line []byte, off int64, ok bool) {
 	}
 	return r.join, off, true
 }
+
+// Offset is the offset after the last line returned.
+func (r *Reader) Offset() int64 { return r.off }
 
 // Err is the read error that ended the lines, if any.
 func (r *Reader) Err() error { return r.err }
