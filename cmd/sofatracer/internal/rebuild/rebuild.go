@@ -10,7 +10,10 @@ import (
 )
 
 // Field is one key and value of a digest line, in line order.
-type Field struct{ Key, Value string }
+type Field struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
 
 // Span is one span of a trace: what its digest line said, and where the
 // tree put it.
