@@ -344,7 +344,7 @@ func (t *Trace) summarize() {
 		}
 		ps, pe := p.StartMs+p.ShiftMs, p.EndMs+p.ShiftMs
 		switch {
-		case s.StartMs >= ps && s.EndMs <= pe:
+		case s.StartMs >= ps-1 && s.EndMs <= pe+1: // fits, within the 1 ms of rounding
 			s.ShiftMs = 0
 		case s.DurationMs >= pe-ps:
 			s.ShiftMs = ps - s.StartMs
