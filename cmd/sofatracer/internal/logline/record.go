@@ -98,20 +98,36 @@ func (p *Parser) json(line []byte, r *Record, fn func(key, val []byte)) error {
 		if !ok {
 			return nil
 		}
-		if typ == TypeString {
-			v, p.buf = Unquote(v, p.buf)
-		}
 		if bytes.IndexByte(k, '\\') >= 0 {
 			k, p.buf = Unquote(k, p.buf)
 		}
 		if typ == TypeNumber && string(v) == "null" {
 			v = nil
 		}
+		if fn == nil && !wanted(k) {
+			continue // not decoded at all
+		}
+		if typ == TypeString {
+			v, p.buf = Unquote(v, p.buf)
+		}
 		p.apply(r, k, v)
 		if fn != nil {
 			fn(k, v)
 		}
 	}
+}
+
+// wanted reports whether apply uses key k.
+func wanted(k []byte) bool {
+	switch string(k) {
+	case "traceId", "tracerId", "TraceId", "sofaTraceId", "spanId", "rpcId", "sofaRpcId", "time", "timestamp",
+		"local.app", "span.kind", "result.code", "time.cost.milliseconds", "client.elapse.time", "server.duration",
+		"mosn.duration", "biz.impl.time", "server.pool.wait.time", "req.deserialize.time", "resp.serialize.time",
+		"request.url", "method", "service", "protocol", "remote.app", "remote.ip", "remote.host", "local.client.ip",
+		"local.host", "error", "msg.topic", "kafka.topic", "exchange", "sql", "db.statement", "msg.channel":
+		return true
+	}
+	return false
 }
 
 // apply records one field.

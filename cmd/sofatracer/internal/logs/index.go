@@ -3,6 +3,7 @@ package logs
 import (
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -25,7 +26,14 @@ type Index struct {
 	strs   []string
 	strIdx map[string]uint32
 	ids    []byte
+	last   [3]lastStr // the previous service, operation and result: lines repeat them
 	C      Counts
+}
+
+type lastStr struct {
+	s  string
+	id uint32
+	ok bool
 }
 
 type traceRec struct {
@@ -104,6 +112,7 @@ func (x *Index) AddFiles(files []source.File, follow bool) []int64 {
 	x.mu.Lock()
 	first := len(x.files)
 	x.files = append(x.files, files...)
+	x.reserve(files)
 	x.mu.Unlock()
 	ends := make([]int64, len(files))
 	ch := make(chan *batch, 8)
@@ -131,6 +140,27 @@ func (x *Index) AddFiles(files []source.File, follow bool) []int64 {
 		pool.Put(b)
 	}
 	return ends
+}
+
+// reserve grows the tables for the spans files will probably hold (a
+// digest line is 300 bytes or more), instead of doubling many times.
+func (x *Index) reserve(files []source.File) {
+	var size int64
+	for _, f := range files {
+		if fi, err := os.Stat(f.Path); err == nil && !f.Gzip {
+			size += fi.Size()
+		}
+	}
+	spans := int(size / 300)
+	if len(x.spans)+spans <= cap(x.spans) {
+		return
+	}
+	x.spans = slices.Grow(x.spans, spans)
+	x.ids = slices.Grow(x.ids, spans*6)
+	if len(x.traces) == 0 {
+		x.traces = make([]traceRec, 0, spans/4)
+		x.trIdx = make(map[string]uint32, spans/4)
+	}
 }
 
 // Tail reads file number n (see FileNo) from offset off, leaving a last
@@ -261,6 +291,16 @@ func (x *Index) intern(b []byte) uint32 {
 	return i
 }
 
+// internLast interns b through the one-entry cache c.
+func (x *Index) internLast(c *lastStr, b []byte) uint32 {
+	if c.ok && c.s == string(b) {
+		return c.id
+	}
+	id := x.intern(b)
+	*c = lastStr{x.strs[id], id, true}
+	return id
+}
+
 func (x *Index) merge(b *batch) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -275,13 +315,13 @@ func (x *Index) merge(b *batch) {
 		}
 		sid := b.get(r.sid)
 		si := uint32(len(x.spans))
-		res := x.intern(b.get(r.res))
+		res := x.internLast(&x.last[2], b.get(r.res))
 		if res >= resOther {
 			res = resOther
 		}
 		x.spans = append(x.spans, spanRec{
 			next: noSpan, file: r.file,
-			svc: x.intern(b.get(r.svc)), op: x.intern(b.get(r.op)), res: uint16(res),
+			svc: x.internLast(&x.last[0], b.get(r.svc)), op: x.internLast(&x.last[1], b.get(r.op)), res: uint16(res),
 			sid: uint32(len(x.ids)), sidLen: uint16(min(len(sid), math.MaxUint16)),
 			kind: r.kind, flags: r.flags, off: r.off, end: r.end, cost: r.cost,
 		})

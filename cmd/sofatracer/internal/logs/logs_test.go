@@ -79,3 +79,23 @@ func TestIndexBytesPerSpan(t *testing.T) {
 	}
 	runtime.KeepAlive(x)
 }
+
+func TestFinder(t *testing.T) {
+	text := []byte("xx0a0fe9\n0a0fe9012\nabc0a0fe9012x0a0fe9012")
+	f := newFinder([]byte("0a0fe9012"))
+	var got []int
+	for i := 0; ; {
+		j := f.index(text[i:])
+		if j < 0 {
+			break
+		}
+		got = append(got, i+j)
+		i += j + 1
+	}
+	if len(got) != 3 || got[0] != 9 || got[1] != 22 || got[2] != 32 {
+		t.Fatalf("%v", got)
+	}
+	if newFinder([]byte("zz")).index(text) != -1 {
+		t.Fatal("found what is not there")
+	}
+}

@@ -88,8 +88,10 @@ func lookupOnce(files []source.File, ids []string, c *Counts) ([]*rebuild.Span, 
 		next  atomic.Int64
 	)
 	needles := make([][]byte, len(ids))
+	finders := make([]*finder, len(ids))
 	for i, id := range ids {
 		needles[i] = []byte(id)
+		finders[i] = newFinder(needles[i])
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(files))
 	for range workers {
@@ -103,7 +105,7 @@ func lookupOnce(files []source.File, ids []string, c *Counts) ([]*rebuild.Span, 
 					return
 				}
 				f := &files[i]
-				s, l := grepFile(f, needles, &p, c)
+				s, l := grepFile(f, needles, finders, &p, c)
 				mu.Lock()
 				spans = append(spans, s...)
 				links = append(links, l...)
@@ -117,7 +119,7 @@ func lookupOnce(files []source.File, ids []string, c *Counts) ([]*rebuild.Span, 
 
 const chunk = 4 << 20
 
-func grepFile(f *source.File, needles [][]byte, p *logline.Parser, c *Counts) ([]*rebuild.Span, []rebuild.Link) {
+func grepFile(f *source.File, needles [][]byte, finders []*finder, p *logline.Parser, c *Counts) ([]*rebuild.Span, []rebuild.Link) {
 	if f.Kind == source.Stat {
 		return nil, nil
 	}
@@ -171,7 +173,7 @@ func grepFile(f *source.File, needles [][]byte, p *logline.Parser, c *Counts) ([
 				continue
 			}
 		}
-		scanHits(data[:end], needles, func(ls, le int) {
+		scanHits(data[:end], finders, func(ls, le int) {
 			handle(bytes.TrimRight(data[ls:le], "\r"), base+int64(ls))
 		})
 		carry = copy(buf, data[end:])
@@ -182,12 +184,48 @@ func grepFile(f *source.File, needles [][]byte, p *logline.Parser, c *Counts) ([
 	}
 }
 
+// finder looks for one needle with Boyer-Moore-Horspool: in logs where
+// every TraceId shares its host's prefix, a needle's first byte is
+// everywhere, and skipping by its last byte is faster than bytes.Index.
+type finder struct {
+	pat  []byte
+	skip [256]int
+}
+
+func newFinder(pat []byte) *finder {
+	f := &finder{pat: pat}
+	for i := range f.skip {
+		f.skip[i] = len(pat)
+	}
+	for i := 0; i < len(pat)-1; i++ {
+		f.skip[pat[i]] = len(pat) - 1 - i
+	}
+	return f
+}
+
+// index returns the first offset of the needle in text, or -1.
+func (f *finder) index(text []byte) int {
+	m := len(f.pat)
+	if m == 0 {
+		return 0
+	}
+	last := f.pat[m-1]
+	for i := m - 1; i < len(text); {
+		c := text[i]
+		if c == last && string(text[i-m+1:i+1]) == string(f.pat) {
+			return i - m + 1
+		}
+		i += f.skip[c]
+	}
+	return -1
+}
+
 // scanHits calls fn once for every line of data holding any needle.
-func scanHits(data []byte, needles [][]byte, fn func(start, end int)) {
-	for _, n := range needles {
+func scanHits(data []byte, finders []*finder, fn func(start, end int)) {
+	for _, f := range finders {
 		i := 0
 		for {
-			j := bytes.Index(data[i:], n)
+			j := f.index(data[i:])
 			if j < 0 {
 				break
 			}
