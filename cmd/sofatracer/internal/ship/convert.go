@@ -21,6 +21,8 @@ type encoder struct {
 	r      logline.Record
 	fields [][2][]byte
 	bag    [][2]string
+	seen   map[string]bool
+	op     []byte
 }
 
 // appendSpan parses line and appends its span as a JSON object; ok is
@@ -55,7 +57,8 @@ func (e *encoder) appendSpan(dst []byte, line []byte, layout string) ([]byte, bo
 		dst = append(dst, `,"shared":true`...) // an RPC server shares its client's id
 	}
 	dst = append(dst, `,"name":`...)
-	dst = appendString(dst, r.AppendOperation(nil))
+	e.op = r.AppendOperation(e.op[:0])
+	dst = appendString(dst, e.op)
 	cost := max(r.CostMs, 0)
 	dst = append(dst, `,"timestamp":`...)
 	dst = appendInt(dst, (r.EndMs-cost)*1000)
@@ -77,7 +80,12 @@ func (e *encoder) appendSpan(dst []byte, line []byte, layout string) ([]byte, bo
 		dst = append(dst, `,"origin.parent.span.id":`...)
 		dst = appendString(dst, r.SpanID[:i])
 	}
-	seen := map[string]bool{"origin.trace.id": true, "origin.span.id": true, "origin.parent.span.id": true}
+	if e.seen == nil {
+		e.seen = map[string]bool{}
+	}
+	seen := e.seen
+	clear(seen)
+	seen["origin.trace.id"], seen["origin.span.id"], seen["origin.parent.span.id"] = true, true, true
 	if r.Error() {
 		v := r.ErrorText
 		if len(v) == 0 {
@@ -89,12 +97,12 @@ func (e *encoder) appendSpan(dst []byte, line []byte, layout string) ([]byte, bo
 	}
 	e.bag = e.bag[:0]
 	for _, f := range e.fields {
-		k := string(f[0])
-		if fieldsSkipped[k] || seen[k] {
+		if fieldsSkipped[string(f[0])] || seen[string(f[0])] {
 			continue
 		}
+		k := string(f[0])
 		seen[k] = true
-		if strings.HasSuffix(k, "baggage") {
+		if strings.HasSuffix(k, "baggage") && len(f[1]) > 0 {
 			e.bag = appendBaggage(e.bag, string(f[1]))
 		}
 		dst = append(dst, ',')
@@ -115,9 +123,11 @@ func (e *encoder) appendSpan(dst []byte, line []byte, layout string) ([]byte, bo
 	return append(dst, "}}"...), true
 }
 
+var unescapeBaggage = strings.NewReplacer("%3D", "=", "%26", "&", "%25", "%")
+
 // appendBaggage splits SOFA's "k=v&k2=v2&" and unescapes %3D, %26, %25.
 func appendBaggage(dst [][2]string, s string) [][2]string {
-	un := strings.NewReplacer("%3D", "=", "%26", "&", "%25", "%")
+	un := unescapeBaggage
 	for _, part := range strings.Split(s, "&") {
 		k, v, ok := strings.Cut(part, "=")
 		if !ok || k == "" {

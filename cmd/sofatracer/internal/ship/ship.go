@@ -94,20 +94,17 @@ func New(o Options) (*Shipper, error) {
 	return s, nil
 }
 
-// Run ships until ctx ends, then saves the positions.
+// Run ships until ctx ends, then saves the positions durably.
 func (s *Shipper) Run(ctx context.Context) error {
 	t := time.NewTicker(s.o.Poll)
 	defer t.Stop()
 	for {
-		if err := s.Pass(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
+		if err := s.Pass(ctx); err != nil && ctx.Err() == nil {
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return s.write(true)
 		case <-t.C:
 		}
 	}
@@ -276,8 +273,14 @@ func (s *Shipper) post(ctx context.Context, body []byte) error {
 	return nil
 }
 
-// save writes the positions atomically (temporary file, fsync, rename).
-func (s *Shipper) save() error {
+// save writes the positions atomically (temporary file, rename). It does
+// not fsync after every batch, which would cost more than the batch: a
+// process that crashes leaves the last positions in the page cache, only
+// a machine that crashes may send its last batches again. Run syncs once
+// when it ends.
+func (s *Shipper) save() error { return s.write(false) }
+
+func (s *Shipper) write(sync bool) error {
 	data, err := json.Marshal(s.state)
 	if err != nil {
 		return err
@@ -295,9 +298,11 @@ func (s *Shipper) save() error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err
