@@ -42,7 +42,7 @@ func TestIndexFindAndCounts(t *testing.T) {
 		t.Fatal("--where on baggage found nothing")
 	}
 	for _, s := range one {
-		sp := x.Spans(s.TraceID)
+		sp := x.Spans(s.TraceID, true)
 		if len(sp) != 5 {
 			t.Fatalf("%s: %d spans", s.TraceID, len(sp))
 		}

@@ -46,6 +46,7 @@ func ToSpan(r *logline.Record, f *source.File, fields []rebuild.Field, off int64
 		Layout:     f.Layout,
 		Fields:     fields,
 		Offset:     off,
+		FileNo:     -1,
 	}
 }
 

@@ -123,7 +123,7 @@ func (x *Index) summary(ti uint32) Summary {
 // whereAny reads the lines of the given spans and reports whether one has
 // every field of where (a top-level field, or an item of a baggage field).
 func (x *Index) whereAny(spans []uint32, where []logline.KV) bool {
-	for _, sp := range x.readSpans(spans) {
+	for _, sp := range x.readSpans(spans, true) {
 		if matchWhere(sp.Fields, where) {
 			return true
 		}
@@ -151,9 +151,10 @@ func matchWhere(fields []rebuild.Field, where []logline.KV) bool {
 	return true
 }
 
-// Spans returns the spans of trace id with every field, read back from
-// their lines, or nil when the index has no such trace.
-func (x *Index) Spans(id string) []*rebuild.Span {
+// Spans returns the spans of trace id, read back from their lines (with
+// every field when fields is set), or nil when the index has no such
+// trace.
+func (x *Index) Spans(id string, fields bool) []*rebuild.Span {
 	x.mu.RLock()
 	ti, ok := x.trIdx[id]
 	var list []uint32
@@ -163,11 +164,11 @@ func (x *Index) Spans(id string) []*rebuild.Span {
 		}
 	}
 	x.mu.RUnlock()
-	return x.readSpans(list)
+	return x.readSpans(list, fields)
 }
 
 // readSpans parses the lines of spans again, file by file in offset order.
-func (x *Index) readSpans(list []uint32) []*rebuild.Span {
+func (x *Index) readSpans(list []uint32, withFields bool) []*rebuild.Span {
 	x.mu.RLock()
 	recs := make([]spanRec, len(list))
 	for i, si := range list {
@@ -194,17 +195,42 @@ func (x *Index) readSpans(list []uint32) []*rebuild.Span {
 		for _, rc := range recs[i:j] {
 			offs = append(offs, rc.off)
 		}
+		fileNo := int(recs[i].file)
 		linesAt(f, offs, func(line []byte, off int64) {
 			var fields []rebuild.Field
-			if p.Digest(line, f.Layout, &r, func(k, v []byte) {
-				fields = append(fields, rebuild.Field{Key: string(k), Value: string(v)})
-			}) == nil {
-				out = append(out, ToSpan(&r, &f, fields, off))
+			var fn func(k, v []byte)
+			if withFields {
+				fn = func(k, v []byte) { fields = append(fields, rebuild.Field{Key: string(k), Value: string(v)}) }
+			}
+			if p.Digest(line, f.Layout, &r, fn) == nil {
+				sp := ToSpan(&r, &f, fields, off)
+				sp.FileNo = fileNo
+				out = append(out, sp)
 			}
 		})
 		i = j
 	}
 	return out
+}
+
+// Fields returns every field of the line at offset off of file number n.
+func (x *Index) Fields(n int, off int64) []rebuild.Field {
+	x.mu.RLock()
+	if n < 0 || n >= len(x.files) {
+		x.mu.RUnlock()
+		return nil
+	}
+	f := x.files[n]
+	x.mu.RUnlock()
+	var fields []rebuild.Field
+	var p logline.Parser
+	var r logline.Record
+	linesAt(f, []int64{off}, func(line []byte, _ int64) {
+		p.Digest(line, f.Layout, &r, func(k, v []byte) {
+			fields = append(fields, rebuild.Field{Key: string(k), Value: string(v)})
+		})
+	})
+	return fields
 }
 
 // linesAt calls fn with the line at each offset (sorted).
@@ -236,7 +262,26 @@ func linesAt(f source.File, offs []int64, fn func([]byte, int64)) {
 		}
 		return
 	}
-	buf := make([]byte, 64<<10)
+	if dense(offs) {
+		// Many lines close together: one sequential read beats a read per line.
+		rd := source.NewReader(io.NewSectionReader(fh, offs[0], offs[len(offs)-1]-offs[0]+source.MaxLine), offs[0])
+		k := 0
+		for k < len(offs) {
+			line, off, ok := rd.Next()
+			if !ok {
+				return
+			}
+			for k < len(offs) && offs[k] < off {
+				k++
+			}
+			if k < len(offs) && offs[k] == off {
+				fn(line, off)
+				k++
+			}
+		}
+		return
+	}
+	buf := make([]byte, 4<<10)
 	for _, off := range offs {
 		n, err := fh.ReadAt(buf, off)
 		if n == 0 && err != nil {
@@ -255,6 +300,12 @@ func linesAt(f source.File, offs []int64, fn func([]byte, int64)) {
 		}
 		fn(bytes.TrimRight(b, "\r"), off)
 	}
+}
+
+// dense reports whether the sorted offsets are on average within 16 KiB
+// of each other.
+func dense(offs []int64) bool {
+	return len(offs) > 16 && (offs[len(offs)-1]-offs[0])/int64(len(offs)) < 16<<10
 }
 
 // ParseWhen reads a time for --from/--to: the digest time format (with or

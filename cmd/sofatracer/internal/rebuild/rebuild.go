@@ -44,6 +44,10 @@ type Span struct {
 	Children   int     `json:"children"`
 	Fields     []Field `json:"fields,omitempty"`
 	Offset     int64   `json:"-"`
+	FileNo     int     `json:"-"` // the index's number of File, -1 when unknown
+	up         *Span
+	kids       []*Span
+	hasUp      bool
 }
 
 // Link says that trace New was started because span Span of trace Old was
@@ -77,7 +81,7 @@ func (s *Span) hostKey() string {
 // parent that no line has is added as a missing placeholder.
 func Build(id string, spans []*Span, links []Link) *Trace {
 	spans = dedupe(spans)
-	groups := map[gkey][]*Span{}
+	groups := make(map[gkey][]*Span, len(spans))
 	var order []gkey
 	for _, s := range spans {
 		if s.DurationMs < 0 {
@@ -95,7 +99,7 @@ func Build(id string, spans []*Span, links []Link) *Trace {
 		cont[l.New] = l
 	}
 	var all []*Span
-	parentOf := map[*Span]*Span{}
+	setUp := func(s, p *Span) { s.up, s.hasUp = p, true }
 	var place func(k gkey) []*Span
 	place = func(k gkey) []*Span {
 		if g, ok := groups[k]; ok {
@@ -112,7 +116,7 @@ func Build(id string, spans []*Span, links []Link) *Trace {
 		slices.SortStableFunc(g, func(a, b *Span) int { return cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)) })
 		head := g[0]
 		for _, s := range g[1:] {
-			parentOf[s] = head // a server sharing its client's id, or a duplicate id
+			setUp(s, head) // a server sharing its client's id, or a duplicate id
 		}
 		pid, ok := parentID(k.id)
 		var pk gkey
@@ -131,25 +135,23 @@ func Build(id string, spans []*Span, links []Link) *Trace {
 		default:
 			continue
 		}
-		parentOf[head] = anchor(place(pk), head)
+		setUp(head, anchor(place(pk), head))
 	}
 	for _, k := range order {
 		all = append(all, groups[k]...)
 	}
-	t := &Trace{TraceID: id}
-	idx := make(map[*Span]int, len(all))
+	t := &Trace{TraceID: id, Spans: make([]*Span, 0, len(all))}
 	var roots []*Span
-	children := map[*Span][]*Span{}
 	for _, s := range all {
-		if p, ok := parentOf[s]; ok {
-			children[p] = append(children[p], s)
+		if s.hasUp {
+			s.up.kids = append(s.up.kids, s)
 		} else {
 			roots = append(roots, s)
 		}
 	}
 	for _, s := range all {
 		if s.Missing {
-			cover(s, children)
+			cover(s)
 		}
 	}
 	byStart := func(a, b *Span) int {
@@ -170,9 +172,9 @@ func Build(id string, spans []*Span, links []Link) *Trace {
 			s.ParentID = t.Spans[parent].SpanID
 		}
 		me := len(t.Spans)
-		idx[s] = me
 		t.Spans = append(t.Spans, s)
-		kids := children[s]
+		kids := s.kids
+		s.kids, s.up, s.hasUp = nil, nil, false
 		slices.SortStableFunc(kids, byStart)
 		s.Children = len(kids)
 		for _, c := range kids {
@@ -187,13 +189,13 @@ func Build(id string, spans []*Span, links []Link) *Trace {
 }
 
 // cover gives a placeholder the time range of what hangs under it.
-func cover(s *Span, children map[*Span][]*Span) (int64, int64) {
+func cover(s *Span) (int64, int64) {
 	if !s.Missing {
 		return s.StartMs, s.EndMs
 	}
 	first := true
-	for _, c := range children[s] {
-		a, b := cover(c, children)
+	for _, c := range s.kids {
+		a, b := cover(c)
 		if first || a < s.StartMs {
 			s.StartMs = a
 		}

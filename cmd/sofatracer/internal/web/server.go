@@ -18,6 +18,7 @@ import (
 	"github.com/sofatracer/sofatracer-go/cmd/sofatracer/internal/logs"
 	"github.com/sofatracer/sofatracer-go/cmd/sofatracer/internal/rebuild"
 	"github.com/sofatracer/sofatracer-go/cmd/sofatracer/internal/source"
+	"github.com/sofatracer/sofatracer-go/digest"
 )
 
 //go:embed assets
@@ -192,7 +193,7 @@ func (s *Server) build(id string) *rebuild.Trace {
 	if ok && c.spans == ns {
 		return c.t
 	}
-	spans := s.idx.Spans(id)
+	spans := s.idx.Spans(id, false) // fields are read per span, for the detail
 	if len(spans) == 0 {
 		return nil
 	}
@@ -229,9 +230,29 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such trace", http.StatusNotFound)
 		return
 	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(appendTrace(make([]byte, 0, 64*len(t.Spans)+256), t))
+}
+
+// appendTrace writes the compact trace JSON by hand: reflection over
+// 100,000 rows of mixed values costs more than building the tree.
+func appendTrace(b []byte, t *rebuild.Trace) []byte {
 	svcIdx := map[string]int{}
 	var svcs []string
-	rows := make([][]any, len(t.Spans))
+	b = append(b, `{"traceId":`...)
+	b = digest.AppendJSONString(b, t.TraceID)
+	b = append(b, `,"startMs":`...)
+	b = strconv.AppendInt(b, t.StartMs, 10)
+	b = append(b, `,"durationMs":`...)
+	b = strconv.AppendInt(b, t.DurationMs, 10)
+	b = append(b, `,"error":`...)
+	b = strconv.AppendBool(b, t.Error)
+	b = append(b, `,"skew":`...)
+	b = strconv.AppendBool(b, t.Skew)
+	b = append(b, `,"missing":`...)
+	b = strconv.AppendInt(b, int64(t.Missing), 10)
+	b = append(b, `,"spans":[`...)
 	for i, sp := range t.Spans {
 		si, ok := svcIdx[sp.Service]
 		if !ok {
@@ -240,17 +261,41 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 			svcs = append(svcs, sp.Service)
 		}
 		f := 0
-		for bit, on := range map[int]bool{fError: sp.Error, fMissing: sp.Missing, fSkew: sp.Skew, fRestart: sp.Restart, fShadow: sp.Shadow} {
-			if on {
-				f |= bit
+		for _, x := range [...]struct {
+			bit int
+			on  bool
+		}{{fError, sp.Error}, {fMissing, sp.Missing}, {fSkew, sp.Skew}, {fRestart, sp.Restart}, {fShadow, sp.Shadow}} {
+			if x.on {
+				f |= x.bit
 			}
 		}
-		rows[i] = []any{sp.SpanID, sp.Parent, si, sp.Operation, sp.Kind, sp.Result, sp.StartMs - t.StartMs, sp.DurationMs, f, sp.ShiftMs, sp.SkewMs}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = digest.AppendJSONString(b, sp.SpanID)
+		for _, n := range [...]int64{int64(sp.Parent), int64(si)} {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, n, 10)
+		}
+		for _, str := range [...]string{sp.Operation, sp.Kind, sp.Result} {
+			b = append(b, ',')
+			b = digest.AppendJSONString(b, str)
+		}
+		for _, n := range [...]int64{sp.StartMs - t.StartMs, sp.DurationMs, int64(f), sp.ShiftMs, sp.SkewMs} {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, n, 10)
+		}
+		b = append(b, ']')
 	}
-	writeJSON(w, map[string]any{
-		"traceId": t.TraceID, "startMs": t.StartMs, "durationMs": t.DurationMs, "error": t.Error,
-		"skew": t.Skew, "missing": t.Missing, "services": svcs, "spans": rows,
-	})
+	b = append(b, `],"services":[`...)
+	for i, s := range svcs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = digest.AppendJSONString(b, s)
+	}
+	return append(b, "]}\n"...)
 }
 
 // span sends one span of an opened trace with all its fields.
@@ -261,7 +306,11 @@ func (s *Server) span(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such span", http.StatusNotFound)
 		return
 	}
-	writeJSON(w, t.Spans[i])
+	sp := *t.Spans[i]
+	if !sp.Missing {
+		sp.Fields = s.idx.Fields(sp.FileNo, sp.Offset)
+	}
+	writeJSON(w, sp)
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
