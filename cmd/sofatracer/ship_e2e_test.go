@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -27,7 +28,7 @@ import (
 // jaegerBin is the Jaeger v2 binary of tools/zipkin-server (run.sh start
 // exports it). Without it the test skips, unless a run requires the
 // collector (SOFA_TRACER_E2E_REQUIRED=1 or SOFA_TEST_REQUIRED=1).
-func jaegerBin(t *testing.T) string {
+func jaegerBin(t testing.TB) string {
 	bin := os.Getenv("SOFA_TRACER_E2E_JAEGER_BIN")
 	if bin == "" {
 		msg := `SOFA_TRACER_E2E_JAEGER_BIN is not set: eval "$(bash tools/zipkin-server/run.sh start)"`
@@ -46,7 +47,7 @@ type jaeger struct {
 	done                     chan struct{}
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +56,7 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func (j *jaeger) start(t *testing.T) {
+func (j *jaeger) start(t testing.TB) {
 	t.Helper()
 	cfg, _ := filepath.Abs(filepath.Join("..", "..", "tools", "zipkin-server", "config.yaml"))
 	j.cmd = exec.Command(j.bin, "--config", cfg)
@@ -251,4 +252,41 @@ func TestShipToJaeger(t *testing.T) {
 	j.start(t)
 	waitIDs(t, j, t2, linesOf(t, dir, t2))
 	t.Logf("shipped %d spans in %d requests, %d failed; %d rolled files", shipper.S.Sent.Load(), shipper.S.Requests.Load(), shipper.S.Failures.Load(), len(rolled))
+}
+
+// BenchmarkShipToJaeger: spans per second from digest files into a real
+// Jaeger (its zipkin receiver and in-memory store) on this machine.
+func BenchmarkShipToJaeger(b *testing.B) {
+	j := &jaeger{bin: jaegerBin(b), zipkin: freePort(b), query: freePort(b), grpc: freePort(b)}
+	b.Cleanup(j.kill)
+	j.start(b)
+	dir := b.TempDir()
+	const n = 100000
+	f, err := os.Create(filepath.Join(dir, "biz-digest.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := range n {
+		fmt.Fprintf(w, `{"time":"2026-11-24 10:00:00.%03d","local.app":"bench","traceId":"0a00000117640000000%06d4242","spanId":"0.%d","span.kind":"client","result.code":"00","current.thread.name":"g","time.cost.milliseconds":"1ms","method":"step","sys.baggage":"","biz.baggage":"user=u-1&"}`+"\r\n", i%1000, i/100, i%100+1)
+	}
+	w.Flush()
+	f.Close()
+	b.ResetTimer()
+	var elapsed time.Duration
+	for i := range b.N {
+		s, err := ship.New(ship.Options{Inputs: []string{dir}, Zipkin: "http://" + j.zipkin, StatePath: filepath.Join(dir, fmt.Sprint("state", i))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := s.Pass(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(t0)
+		if s.S.Sent.Load() != n {
+			b.Fatalf("sent %d", s.S.Sent.Load())
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/elapsed.Seconds(), "spans/s")
 }

@@ -34,10 +34,36 @@ func totalSize(files []source.File) int64 {
 	return n
 }
 
+// benchLogs generates the logs once per process and size.
+var benchLogs = map[int64]struct {
+	files []source.File
+	ids   []string
+	dir   string
+}{}
+
+func cachedLogs(b *testing.B) ([]source.File, []string, string) {
+	mb := benchMB(b)
+	if c, ok := benchLogs[mb]; ok {
+		return c.files, c.ids, c.dir
+	}
+	dir, err := os.MkdirTemp("", "sofatracer-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDirs = append(benchDirs, dir)
+	files, ids := genLogs(b, dir, mb<<20, 8)
+	benchLogs[mb] = struct {
+		files []source.File
+		ids   []string
+		dir   string
+	}{files, ids, dir}
+	return files, ids, dir
+}
+
 // BenchmarkIndex: MB/s of building the index of generated digest logs
 // (warm page cache), and the index's heap bytes per span.
 func BenchmarkIndex(b *testing.B) {
-	files, _ := genLogs(b, b.TempDir(), benchMB(b)<<20, 8)
+	files, _, _ := cachedLogs(b)
 	b.SetBytes(totalSize(files))
 	b.ResetTimer()
 	var perSpan float64
@@ -64,8 +90,7 @@ func BenchmarkIndex(b *testing.B) {
 // parse them, rebuild the tree) against grep -F, which only finds the
 // lines, over the same files.
 func BenchmarkTraceVsGrep(b *testing.B) {
-	dir := b.TempDir()
-	files, ids := genLogs(b, dir, benchMB(b)<<20, 8)
+	files, ids, dir := cachedLogs(b)
 	id := ids[3]
 	size := totalSize(files)
 	b.Run("sofatracer-trace", func(b *testing.B) {
