@@ -134,10 +134,11 @@ async function openTrace(id) {
   wf.scrollTop = 0;
   render();
   wf.focus();
-  requestAnimationFrame(() => requestAnimationFrame(() => {
+  // the task right after the next frame: the rows are on screen
+  requestAnimationFrame(() => setTimeout(() => {
     performance.mark('waterfall-painted');
     document.body.dataset.painted = d.traceId;
-  }));
+  }, 0));
 }
 
 function computeVisible() {
