@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sofatracer/sofatracer-go/cmd/sofatracer/internal/logline"
+	"github.com/sofatracer/sofatracer-go/cmd/sofatracer/internal/rebuild"
 	"github.com/sofatracer/sofatracer-go/cmd/sofatracer/internal/source"
 )
 
@@ -27,6 +28,7 @@ type Index struct {
 	strIdx map[string]uint32
 	ids    []byte
 	last   [3]lastStr // the previous service, operation and result: lines repeat them
+	links  []rebuild.Link
 	C      Counts
 }
 
@@ -212,7 +214,7 @@ func (x *Index) Compact() {
 // its last complete line. With follow, a last line without a line ending
 // is left for the next read.
 func (x *Index) readFile(p *logline.Parser, f *source.File, fileNo uint32, off int64, follow bool, ch chan<- *batch, pool *sync.Pool) int64 {
-	if f.Kind != source.Digest && f.Kind != source.Unknown {
+	if f.Kind != source.Digest && f.Kind != source.Unknown && f.Kind != source.Self {
 		return off
 	}
 	rc, err := source.Open(*f)
@@ -242,6 +244,14 @@ func (x *Index) readFile(p *logline.Parser, f *source.File, fileNo uint32, off i
 			break
 		}
 		if len(line) == 0 {
+			continue
+		}
+		if f.Kind == source.Self {
+			if m := restartLine.FindSubmatch(line); m != nil {
+				x.mu.Lock()
+				x.links = append(x.links, rebuild.Link{Old: string(m[1]), Span: string(m[2]), New: string(m[3])})
+				x.mu.Unlock()
+			}
 			continue
 		}
 		x.C.Lines.Add(1)

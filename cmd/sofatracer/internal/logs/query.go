@@ -151,6 +151,28 @@ func matchWhere(fields []rebuild.Field, where []logline.KV) bool {
 	return true
 }
 
+// Trace returns the spans of trace id and of the traces it continued in
+// past depth 100, with the links between them.
+func (x *Index) Trace(id string, fields bool) ([]*rebuild.Span, []rebuild.Link) {
+	x.mu.RLock()
+	all := slices.Clone(x.links)
+	x.mu.RUnlock()
+	spans := x.Spans(id, fields)
+	var links []rebuild.Link
+	done := map[string]bool{id: true}
+	for more := true; more; {
+		more = false
+		for _, l := range all {
+			if done[l.Old] && !done[l.New] {
+				done[l.New], more = true, true
+				links = append(links, l)
+				spans = append(spans, x.Spans(l.New, fields)...)
+			}
+		}
+	}
+	return spans, links
+}
+
 // Spans returns the spans of trace id, read back from their lines (with
 // every field when fields is set), or nil when the index has no such
 // trace.

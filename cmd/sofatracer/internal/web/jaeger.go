@@ -101,12 +101,12 @@ func JaegerJSON(t *rebuild.Trace) any {
 
 func (s *Server) jaeger(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
-	spans := s.idx.Spans(id, true) // with every field, as tags
+	spans, links := s.idx.Trace(id, true) // with every field, as tags
 	if len(spans) == 0 {
 		http.Error(w, "no such trace", http.StatusNotFound)
 		return
 	}
-	t := rebuild.Build(id, spans, nil)
+	t := rebuild.Build(id, spans, links)
 	w.Header().Set("Content-Disposition", `attachment; filename="trace.json"`)
 	writeJSON(w, JaegerJSON(t))
 }

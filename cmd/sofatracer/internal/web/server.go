@@ -193,11 +193,11 @@ func (s *Server) build(id string) *rebuild.Trace {
 	if ok && c.spans == ns {
 		return c.t
 	}
-	spans := s.idx.Spans(id, false) // fields are read per span, for the detail
+	spans, links := s.idx.Trace(id, false) // fields are read per span, for the detail
 	if len(spans) == 0 {
 		return nil
 	}
-	t := rebuild.Build(id, spans, nil)
+	t := rebuild.Build(id, spans, links)
 	s.mu.Lock()
 	if _, ok := s.traces[id]; !ok {
 		s.order = append(s.order, id)
