@@ -15,8 +15,10 @@ import (
 // whereFlags collects --where key=value.
 type whereFlags []logline.KV
 
+// String shows the pairs (flag.Value).
 func (w *whereFlags) String() string { return fmt.Sprint(*w) }
 
+// Set adds one key=value (flag.Value).
 func (w *whereFlags) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")
 	if !ok || k == "" {

@@ -129,7 +129,9 @@ func FuzzScanner(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Parser
 		var r Record
-		_ = p.Digest(data, "", &r, nil) // never panics
+		for _, layout := range []string{"", "rpc-client", "biz", "spring-mvc"} {
+			_ = p.Digest(data, layout, &r, nil) // never panics, JSON or plain
+		}
 		var st Stat
 		_ = p.Stat(data, &st)
 		var want map[string]json.RawMessage

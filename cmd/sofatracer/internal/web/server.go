@@ -163,6 +163,7 @@ func query(r *http.Request) (logs.Query, error) {
 
 type badParam struct{ msg string }
 
+// Error is the message for the 400 answer.
 func (b *badParam) Error() string { return b.msg }
 
 func (s *Server) find(w http.ResponseWriter, r *http.Request) {
