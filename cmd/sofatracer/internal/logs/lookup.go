@@ -100,13 +100,14 @@ func lookupOnce(files []source.File, ids []string, c *Counts) ([]*rebuild.Span, 
 		go func() {
 			defer wg.Done()
 			var p logline.Parser
+			buf := make([]byte, chunk) // one per worker, not per file
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(files) {
 					return
 				}
 				f := &files[i]
-				s, l := grepFile(f, needles, finders, &p, c)
+				s, l := grepFile(f, needles, finders, buf, &p, c)
 				mu.Lock()
 				spans = append(spans, s...)
 				links = append(links, l...)
@@ -120,7 +121,7 @@ func lookupOnce(files []source.File, ids []string, c *Counts) ([]*rebuild.Span, 
 
 const chunk = 4 << 20
 
-func grepFile(f *source.File, needles [][]byte, finders []*finder, p *logline.Parser, c *Counts) ([]*rebuild.Span, []rebuild.Link) {
+func grepFile(f *source.File, needles [][]byte, finders []*finder, buf []byte, p *logline.Parser, c *Counts) ([]*rebuild.Span, []rebuild.Link) {
 	if f.Kind == source.Stat {
 		return nil, nil
 	}
@@ -133,7 +134,6 @@ func grepFile(f *source.File, needles [][]byte, finders []*finder, p *logline.Pa
 	c.Files.Add(1)
 	var spans []*rebuild.Span
 	var links []rebuild.Link
-	buf := make([]byte, chunk)
 	carry := 0
 	var base int64 // file offset of buf[0]
 	var r logline.Record

@@ -88,8 +88,8 @@ func SplitLabel(arg string) (host, path string) {
 }
 
 // Expand turns the command-line inputs into files: a directory is walked
-// (shadow/ included and marked), a glob is expanded, a file is taken as
-// it is (even with an unknown name). Files are sorted by path, rolled
+// for digest, stat and tracer-self files (shadow/ included and marked), a
+// glob is expanded, a file is taken as it is (even with an unknown name). Files are sorted by path, rolled
 // ones before the active one of the same name.
 func Expand(args []string) ([]File, error) {
 	var out []File
@@ -100,8 +100,8 @@ func Expand(args []string) ([]File, error) {
 			return
 		}
 		f, ok := Classify(path)
-		if !ok && !explicit {
-			return
+		if !explicit && (!ok || f.Kind == Unknown) {
+			return // in a walked directory only the tracer's own files
 		}
 		seen[abs] = true
 		f.Path, f.Host = path, host

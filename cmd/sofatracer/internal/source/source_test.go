@@ -54,6 +54,7 @@ func TestExpandAndRead(t *testing.T) {
 	write("a/biz-digest.log.2026-11-24", "old\r\n", false)
 	write("a/shadow/biz-digest.log", "s\n", false)
 	write("a/x.txt", "ignored", false)
+	write("a/app.log", "an application's own log", false)
 	write("b/rpc-server-digest.log.2026-11-23.gz", "{\"a\":\"x\ny\"}\r\n{\"b\":1}\r\nlast", true)
 	files, err := Expand([]string{"h1=" + filepath.Join(dir, "a"), filepath.Join(dir, "b", "*.gz")})
 	if err != nil {
