@@ -61,3 +61,58 @@ func TestCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONShapes: the keys the issue promises scripts.
+func TestJSONShapes(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "biz-digest.log"), []byte(
+		`{"time":"2026-11-24 10:00:00.100","local.app":"a","traceId":"t1","spanId":"0","span.kind":"server","time.cost.milliseconds":"10ms","method":"m"}`+"\r\n"+
+			`{"time":"2026-11-24 10:00:00.090","local.app":"b","traceId":"t1","spanId":"0.1.1","time.cost.milliseconds":"5ms","method":"n","error":"boom"}`+"\r\n"), 0o644)
+	var tr map[string]any
+	runJSON(t, &tr, "trace", "t1", "--format", "json", dir)
+	if tr["traceId"] != "t1" {
+		t.Errorf("traceId %v", tr["traceId"])
+	}
+	spans := tr["spans"].([]any)
+	if len(spans) != 3 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, s := range spans {
+		m := s.(map[string]any)
+		for k, kind := range map[string]string{"spanId": "string", "parentId": "string", "service": "string", "kind": "string",
+			"durationMs": "number", "error": "bool", "missing": "bool"} {
+			v, ok := m[k]
+			got := map[bool]string{true: "ok"}[ok]
+			switch v.(type) {
+			case string:
+				got = "string"
+			case float64:
+				got = "number"
+			case bool:
+				got = "bool"
+			}
+			if got != kind {
+				t.Errorf("span %v: %s is %v", m["spanId"], k, v)
+			}
+		}
+	}
+	if m := spans[1].(map[string]any); m["spanId"] != "0.1" || m["missing"] != true || m["parentId"] != "0" {
+		t.Errorf("placeholder %v", m)
+	}
+	if m := spans[2].(map[string]any); m["error"] != true || m["parentId"] != "0.1" {
+		t.Errorf("failed span %v", m)
+	}
+	var found []map[string]any
+	runJSON(t, &found, "find", "--format", "json", dir)
+	if len(found) != 1 {
+		t.Fatalf("%v", found)
+	}
+	for _, k := range []string{"traceId", "spans", "durationMs", "error", "services"} {
+		if _, ok := found[0][k]; !ok {
+			t.Errorf("find: no %s in %v", k, found[0])
+		}
+	}
+	if found[0]["durationMs"] != float64(10) || found[0]["error"] != true {
+		t.Errorf("find: %v", found[0])
+	}
+}
