@@ -213,17 +213,17 @@ func (s *Span) setTag(key string, value any, reserve int) {
 		value = str[:lim.MaxTagValueLen] + "...(truncated)"
 		s.rec.owner.Refuse("tag_value")
 	}
-	shared, own := s.tagParts()
+	b, own := s.tagParts()
 	if i := tagIndex(own, key); i >= 0 {
 		own[i].Value = value
 		return
 	}
-	if i := tagIndex(shared, key); i >= 0 {
-		s.unshare(shared, own)
+	if i := b.index(key); i >= 0 {
+		s.unshare(b.tags, own)
 		s.more.tags[i].Value = value
 		return
 	}
-	if lim.MaxTags > 0 && len(shared)+len(own) >= lim.MaxTags {
+	if lim.MaxTags > 0 && len(b.Tags())+len(own) >= lim.MaxTags {
 		s.rec.owner.Refuse("tag")
 		return
 	}
@@ -419,7 +419,8 @@ func (s *Span) Finished() bool {
 // that shares a block and has tags of its own, it is a new slice each
 // call.
 func (s *Span) Tags() []Tag {
-	shared, own := s.tagParts()
+	b, own := s.tagParts()
+	shared := b.Tags()
 	switch {
 	case len(shared) == 0:
 		return own
@@ -431,12 +432,12 @@ func (s *Span) Tags() []Tag {
 
 // Tag returns the value of tag key, or nil.
 func (s *Span) Tag(key string) any {
-	shared, own := s.tagParts()
+	b, own := s.tagParts()
 	if i := tagIndex(own, key); i >= 0 {
 		return own[i].Value
 	}
-	if i := tagIndex(shared, key); i >= 0 {
-		return shared[i].Value
+	if i := b.index(key); i >= 0 {
+		return b.tags[i].Value
 	}
 	return nil
 }

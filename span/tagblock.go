@@ -6,7 +6,8 @@ package span
 // changes.
 type TagBlock struct {
 	tags   []Tag
-	maxLen int // length of the longest string value
+	maxLen int    // length of the longest string value
+	lens   uint64 // bit len(key)%64 set for each key: most absent keys need no scan
 }
 
 // NewTagBlock returns a block of tags in the given order; a key given
@@ -22,13 +23,19 @@ func NewTagBlock(tags ...Tag) *TagBlock {
 		if s, ok := t.Value.(string); ok {
 			b.maxLen = max(b.maxLen, len(s))
 		}
+		b.lens |= 1 << (len(t.Key) % 64)
 	}
 	b.tags = b.tags[:len(b.tags):len(b.tags)]
 	return b
 }
 
 // Tags returns the block's tags. The slice must not be modified.
-func (b *TagBlock) Tags() []Tag { return b.tags }
+func (b *TagBlock) Tags() []Tag {
+	if b == nil {
+		return nil
+	}
+	return b.tags
+}
 
 // blockRef marks the span's first inline tag slot as a reference to a
 // shared block. It is pointer-shaped, so boxing it does not allocate, and
@@ -69,12 +76,20 @@ func (s *Span) canShare(b *TagBlock) bool {
 		(lim.MaxTagValueLen <= 0 || b.maxLen <= lim.MaxTagValueLen)
 }
 
-// tagParts returns the tags of the block the span shares, if any, and the
-// span's own tags. No key is in both.
-func (s *Span) tagParts() (shared, own []Tag) {
+// index returns the position of key in the block (nil: none), or -1.
+func (b *TagBlock) index(key string) int {
+	if b == nil || b.lens&(1<<(len(key)%64)) == 0 {
+		return -1
+	}
+	return tagIndex(b.tags, key)
+}
+
+// tagParts returns the block the span shares (nil if none) and the span's
+// own tags. No key is in both.
+func (s *Span) tagParts() (shared *TagBlock, own []Tag) {
 	first := 0
 	if r, ok := s.tagBuf[0].Value.(blockRef); ok {
-		shared, first = r.b.tags, 1
+		shared, first = r.b, 1
 	}
 	if s.more != nil && s.more.tags != nil {
 		return shared, s.more.tags

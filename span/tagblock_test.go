@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,7 +20,8 @@ func (o *refuseCounter) Refuse(what string) { o.refused[what]++ }
 // the same order, whatever is set before and after; the block never
 // changes.
 func TestSetTagBlockMatchesSetTags(t *testing.T) {
-	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
+	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "ij", strings.Repeat("k", 66)}
+	absent := []string{"z", "zz", "zzz", strings.Repeat("z", 66), strings.Repeat("k", 2)}
 	rng := rand.New(rand.NewPCG(1, 2))
 	pick := func(n int, v string) []Tag {
 		tags := make([]Tag, n)
@@ -57,7 +59,7 @@ func TestSetTagBlockMatchesSetTags(t *testing.T) {
 		if !slices.Equal(s.Tags(), ref.Tags()) {
 			t.Fatalf("round %d: block %v own %v later %v:\n got %v\nwant %v", round, blockTags, own, later, s.Tags(), ref.Tags())
 		}
-		for _, k := range keys {
+		for _, k := range append(slices.Clone(keys), absent...) {
 			if s.Tag(k) != ref.Tag(k) {
 				t.Fatalf("round %d: Tag(%q) = %v, want %v", round, k, s.Tag(k), ref.Tag(k))
 			}
