@@ -42,7 +42,7 @@ func (b *TagBlock) Tags() []Tag {
 // unexported, so no caller's tag value can look like one.
 type blockRef struct{ b *TagBlock }
 
-// SetTagBlock sets b's tags, then tags, under one lock: the span ends up
+// SetTagBlock sets b's tags (none if b is nil), then tags, under one lock: the span ends up
 // with the tags SetTags(append(b.Tags(), tags...)...) would give it. A
 // span with no tags yet refers to b instead of copying it (setting one of
 // b's keys later copies it then), and when tags do not fit in the span
@@ -57,7 +57,7 @@ func (s *Span) SetTagBlock(b *TagBlock, tags ...Tag) {
 			s.setTag(t.Key, t.Value, len(tags)-i)
 		}
 	} else {
-		for _, t := range b.tags {
+		for _, t := range b.Tags() {
 			s.setTag(t.Key, t.Value, -1)
 		}
 		for _, t := range tags {
@@ -68,10 +68,10 @@ func (s *Span) SetTagBlock(b *TagBlock, tags ...Tag) {
 }
 
 // canShare reports whether the span may refer to b: it has no tags yet
-// and b is within its limits as it is.
+// and b is not empty and within its limits as it is.
 func (s *Span) canShare(b *TagBlock) bool {
 	lim := &s.rec.limits
-	return !s.Ctx.done && s.Ctx.ntags == 0 && (s.more == nil || s.more.tags == nil) && len(b.tags) > 0 &&
+	return !s.Ctx.done && s.Ctx.ntags == 0 && (s.more == nil || s.more.tags == nil) && len(b.Tags()) > 0 &&
 		(lim.MaxTags <= 0 || len(b.tags) <= lim.MaxTags) &&
 		(lim.MaxTagValueLen <= 0 || b.maxLen <= lim.MaxTagValueLen)
 }

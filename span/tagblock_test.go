@@ -109,6 +109,11 @@ func TestSetTagBlockAllocations(t *testing.T) {
 		}
 	}
 	s := r.Start("op", time.Time{})
+	s.SetTagBlock(nil, two...)
+	if !slices.Equal(s.Tags(), two) {
+		t.Errorf("nil block: %v, want %v", s.Tags(), two)
+	}
+	s = r.Start("op", time.Time{})
 	s.Finish()
 	s.SetTagBlock(b, two...)
 	if len(s.Tags()) != 0 {
