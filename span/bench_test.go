@@ -57,3 +57,23 @@ func BenchmarkSpanLifecycle(b *testing.B) {
 		s.Finish()
 	}
 }
+
+// BenchmarkTagLookupShared is a digest writer's lookups (present and
+// absent keys) in a span that shares a block of 8 tags and has 2 own.
+func BenchmarkTagLookupShared(b *testing.B) {
+	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{}, nil)
+	block := NewTagBlock(Tag{TagComponent, "grpc"}, Tag{TagSpanKind, KindClient}, Tag{TagProtocol, "grpc"},
+		Tag{TagService, "grpc.health.v1.Health"}, Tag{TagMethod, "Check"}, Tag{TagInvokeType, "sync"},
+		Tag{TagThreadName, "grpc-client"}, Tag{TagResultCode, "00"})
+	s := r.Start("op", time.Time{})
+	s.SetTagBlock(block, Tag{TagReqSize, int64(2)}, Tag{TagRespSize, int64(14)})
+	keys := []string{TagRemoteIP, TagPeerIPv4, TagPeerHostname, TagPeerPort, TagLocalIP, TagLocalPort, TagReqSize,
+		TagRespSize, TagErrorMessage, TagError, TagRemoteApp, TagRouterRecord, TagBizImplTime, TagElapseTime,
+		TagRemoteZone, TagService, TagMethod, TagProtocol, TagInvokeType, TagThreadName, TagResultCode, TagSpanKind, TagComponent}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, k := range keys {
+			s.Tag(k)
+		}
+	}
+}

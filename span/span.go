@@ -74,10 +74,38 @@ const overflowTags = 16
 
 // moreWithTags is allocated when a span's tags outgrow the inline ones
 // before it has logs: more and the tags' first backing array in one
-// object.
+// object. moreWith4 and moreWith8 serve batches of known size (see
+// SetTagBlock), each filling its allocation size class.
 type moreWithTags struct {
 	more
 	arr [overflowTags]Tag
+}
+
+type moreWith4 struct {
+	more
+	arr [4]Tag
+}
+
+type moreWith8 struct {
+	more
+	arr [8]Tag
+}
+
+// newMore returns a new more and an empty array for n tags, in one
+// allocation when n is at most overflowTags.
+func newMore(n int) (*more, []Tag) {
+	switch {
+	case n <= 4:
+		m := new(moreWith4)
+		return &m.more, m.arr[:0]
+	case n <= 8:
+		m := new(moreWith8)
+		return &m.more, m.arr[:0]
+	case n <= overflowTags:
+		m := new(moreWithTags)
+		return &m.more, m.arr[:0]
+	}
+	return new(more), make([]Tag, 0, n)
 }
 
 // NewTraceID returns a new TraceId made at wall time unixNano, stored in
@@ -169,12 +197,15 @@ func (s *Span) SetTag(key string, value any) opentracing.Span {
 		return s
 	}
 	s.mu.Lock()
-	s.setTagLocked(key, value)
+	s.setTag(key, value, -1)
 	s.mu.Unlock()
 	return s
 }
 
-func (s *Span) setTagLocked(key string, value any) {
+// setTag sets one tag. reserve is how many tags the caller is setting,
+// this one included, when it knows (-1 when not): the size of the array
+// the tags move to when they outgrow the inline ones.
+func (s *Span) setTag(key string, value any, reserve int) {
 	if s.Ctx.done {
 		return
 	}
@@ -183,40 +214,51 @@ func (s *Span) setTagLocked(key string, value any) {
 		value = str[:lim.MaxTagValueLen] + "...(truncated)"
 		s.rec.owner.Refuse("tag_value")
 	}
-	tags := s.Tags()
-	for i := range tags {
-		if tags[i].Key == key {
-			tags[i].Value = value
-			return
-		}
+	b, own := s.tagParts()
+	if i := tagIndex(own, key); i >= 0 {
+		own[i].Value = value
+		return
 	}
-	if lim.MaxTags > 0 && len(tags) >= lim.MaxTags {
+	if i := b.index(key); i >= 0 {
+		s.unshare(b.tags, own)
+		s.more.tags[i].Value = value
+		return
+	}
+	if lim.MaxTags > 0 && len(b.Tags())+len(own) >= lim.MaxTags {
 		s.rec.owner.Refuse("tag")
 		return
 	}
-	if n := s.Ctx.ntags; n < inlineTags {
-		s.tagBuf[n] = Tag{key, value}
-		s.Ctx.ntags++
-		return
-	}
 	if s.more == nil || s.more.tags == nil {
-		s.moveTags()
+		if n := s.Ctx.ntags; n < inlineTags {
+			s.tagBuf[n] = Tag{key, value}
+			s.Ctx.ntags++
+			return
+		}
+		s.moveTags(own, reserve)
 	}
 	s.more.tags = append(s.more.tags, Tag{key, value})
 }
 
-// moveTags moves the inline tags to more.tags, the tags' home once they
-// outgrow tagBuf.
-func (s *Span) moveTags() {
+// moveTags moves the span's own inline tags to more.tags, the tags' home
+// once they outgrow tagBuf, with room for reserve more (-1: unknown). A
+// shared block stays referenced from the first slot.
+func (s *Span) moveTags(own []Tag, reserve int) {
+	n := overflowTags
+	if reserve >= 0 {
+		n = len(own) + reserve
+	}
 	var tags []Tag
 	if s.more == nil {
-		m := new(moreWithTags)
-		s.more, tags = &m.more, m.arr[:0]
+		s.more, tags = newMore(n)
 	} else {
-		tags = make([]Tag, 0, overflowTags)
+		tags = make([]Tag, 0, n)
 	}
-	s.more.tags = append(tags, s.tagBuf[:]...)
+	s.more.tags = append(tags, own...)
+	first := s.tagBuf[0]
 	s.tagBuf = [inlineTags]Tag{}
+	if _, ok := first.Value.(blockRef); ok {
+		s.tagBuf[0] = first
+	}
 }
 
 func (s *Span) setPriority(v any) {
@@ -246,7 +288,7 @@ func (s *Span) setPriority(v any) {
 func (s *Span) SetTags(tags ...Tag) {
 	s.mu.Lock()
 	for _, t := range tags {
-		s.setTagLocked(t.Key, t.Value)
+		s.setTag(t.Key, t.Value, -1)
 	}
 	s.mu.Unlock()
 }
@@ -373,22 +415,30 @@ func (s *Span) Finished() bool {
 	return s.Ctx.done
 }
 
-// Tags returns the span's tags in the order they were first set. The slice
-// must not be modified.
+// Tags returns the span's tags in the order they were first set (those of
+// a shared TagBlock first). The slice must not be modified. For a span
+// that shares a block and has tags of its own, it is a new slice each
+// call.
 func (s *Span) Tags() []Tag {
-	if s.more != nil && s.more.tags != nil {
-		return s.more.tags
+	b, own := s.tagParts()
+	shared := b.Tags()
+	switch {
+	case len(shared) == 0:
+		return own
+	case len(own) == 0:
+		return shared
 	}
-	return s.tagBuf[:s.Ctx.ntags]
+	return append(append(make([]Tag, 0, len(shared)+len(own)), shared...), own...)
 }
 
 // Tag returns the value of tag key, or nil.
 func (s *Span) Tag(key string) any {
-	tags := s.Tags()
-	for i := range tags {
-		if tags[i].Key == key {
-			return tags[i].Value
-		}
+	b, own := s.tagParts()
+	if i := tagIndex(own, key); i >= 0 {
+		return own[i].Value
+	}
+	if i := b.index(key); i >= 0 {
+		return b.tags[i].Value
 	}
 	return nil
 }

@@ -39,14 +39,14 @@ func UnaryClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnaryCli
 			return invoker(ctx, method, req, reply, cc, callOpts...)
 		}
 		c := new(clientCall)
-		// The span's tags are set once, when it ends: one lock, and the
-		// span's tag array sized once.
-		var buf [16]span.Tag
-		sp, ctx, tags := startClient(ctx, tr, o, method, invokeSync, buf[:0])
+		// The span's tags are set once, when it ends: one lock, the
+		// method's constant tags shared, not copied (span.TagBlock).
+		var buf [9]span.Tag
+		sp, ctx := startClient(ctx, tr, method, invokeSync, o.operation(method))
 		// A copy: never append into the caller's array.
 		callOpts = append(append(c.opts[:0], callOpts...), grpc.Peer(&c.p))
 		err := invoker(ctx, method, req, reply, cc, callOpts...)
-		tags = appendPeerTags(tags, &c.p, cc)
+		tags := appendPeerTags(buf[:0], &c.p, cc)
 		if o.sizes {
 			if n, ok := size(req); ok {
 				tags = append(tags, span.Tag{Key: span.TagReqSize, Value: n})
@@ -55,7 +55,13 @@ func UnaryClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.UnaryCli
 				tags = append(tags, span.Tag{Key: span.TagRespSize, Value: n})
 			}
 		}
-		finish(ctx, sp, err, false, tags)
+		blocks := o.unaryClientBlocks(method)
+		block := blocks.ok // with result.code 00
+		if err != nil {
+			block, tags = blocks.base, appendResult(tags, outcome(ctx, err, false), err)
+		}
+		pluginutil.SetTagBlock(sp, block, tags...)
+		sp.Finish()
 		return err
 	}
 }
@@ -76,8 +82,8 @@ func StreamClientInterceptor(tr opentracing.Tracer, opts ...Option) grpc.StreamC
 			return streamer(ctx, desc, cc, method, callOpts...)
 		}
 		var buf [7]span.Tag
-		sp, ctx, tags := startClient(ctx, tr, o, method, invokeStream, buf[:0])
-		pluginutil.SetTags(sp, tags...)
+		sp, ctx := startClient(ctx, tr, method, invokeStream, o.operation(method))
+		pluginutil.SetTags(sp, o.methodTags(method).tags(buf[:0], span.KindClient, invokeStream, "grpc-client")...)
 		cs, err := streamer(ctx, desc, cc, method, callOpts...)
 		if err != nil {
 			var buf [4]span.Tag
@@ -98,22 +104,20 @@ type contextStarter interface {
 	StartSpanFromContext(ctx context.Context, operationName string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context)
 }
 
-// startClient starts a client span, puts its context in the outgoing
-// metadata of the returned context and appends the tags the span starts
-// with to tags, for the caller to set.
-func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method, invokeType string, tags []span.Tag) (opentracing.Span, context.Context, []span.Tag) {
+// startClient starts a client span named operation and puts its context
+// in the outgoing metadata of the returned context.
+func startClient(ctx context.Context, tr opentracing.Tracer, method, invokeType, operation string) (opentracing.Span, context.Context) {
 	var sp opentracing.Span
 	if cs, ok := tr.(contextStarter); ok {
-		sp, ctx = cs.StartSpanFromContext(ctx, o.operation(method))
+		sp, ctx = cs.StartSpanFromContext(ctx, operation)
 	} else {
 		if parent := opentracing.SpanFromContext(ctx); parent != nil {
-			sp = tr.StartSpan(o.operation(method), opentracing.ChildOf(parent.Context()))
+			sp = tr.StartSpan(operation, opentracing.ChildOf(parent.Context()))
 		} else {
-			sp = tr.StartSpan(o.operation(method))
+			sp = tr.StartSpan(operation)
 		}
 		ctx = opentracing.ContextWithSpan(ctx, sp)
 	}
-	tags = o.methodTags(method).tags(tags, span.KindClient, invokeType, "grpc-client")
 
 	w := mdWriters.Get().(*mdWriter)
 	defer w.release()
@@ -126,7 +130,7 @@ func startClient(ctx context.Context, tr opentracing.Tracer, o *options, method,
 	}
 	w.Set(propagation.TriInvokeType, invokeType)
 	w.Set(propagation.TriProtocolType, Protocol)
-	return sp, w.outgoing(ctx), tags
+	return sp, w.outgoing(ctx)
 }
 
 // appendPeerTags appends remote.ip ("ip:port") and the local address of

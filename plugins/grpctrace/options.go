@@ -16,8 +16,9 @@ type options struct {
 	opName func(fullMethod string) string
 	sizes  bool
 
-	methods pluginutil.Cache[methodTags] // by full method
-	apps    pluginutil.Cache[any]        // remote.app values, by name
+	methods pluginutil.Cache[methodTags]   // by full method
+	blocks  pluginutil.Cache[clientBlocks] // by full method, unary client
+	apps    pluginutil.Cache[any]          // remote.app values, by name
 }
 
 func newOptions(opts []Option) *options {
@@ -91,6 +92,25 @@ func newMethodTags(full string) methodTags {
 
 func (o *options) methodTags(full string) methodTags {
 	return o.methods.Get(full, newMethodTags)
+}
+
+// clientBlocks are the tags every unary client span of one method carries,
+// shared by all of them: ok holds result.code 00 as well, for the calls
+// that succeed.
+type clientBlocks struct{ base, ok *span.TagBlock }
+
+func newClientBlocks(full string) clientBlocks {
+	var buf [8]span.Tag
+	tags := newMethodTags(full).tags(buf[:0], span.KindClient, invokeSync, "grpc-client")
+	return clientBlocks{
+		base: span.NewTagBlock(tags...),
+		ok:   span.NewTagBlock(append(tags, span.Tag{Key: span.TagResultCode, Value: ResultSuccess})...),
+	}
+}
+
+// unaryClientBlocks returns the clientBlocks of a full method.
+func (o *options) unaryClientBlocks(full string) clientBlocks {
+	return o.blocks.Get(full, newClientBlocks)
 }
 
 func (o *options) app(name string) any { return o.apps.Get(name, pluginutil.Box) }

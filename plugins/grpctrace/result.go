@@ -60,20 +60,31 @@ const timeoutSlack = 100 * time.Millisecond
 // finish records the outcome and ends the span. tags are set with the
 // outcome's; give them spare capacity for three more.
 func finish(ctx context.Context, sp opentracing.Span, err error, server bool, tags []span.Tag) {
+	pluginutil.SetTags(sp, appendResult(tags, outcome(ctx, err, server), err)...)
+	sp.Finish()
+}
+
+// outcome is the result code of a call that ended with err: resultCode,
+// and a timeout for a call cancelled at its deadline.
+func outcome(ctx context.Context, err error, server bool) string {
 	code := resultCode(err, server)
 	if code == ResultRPCError && status.Code(err) == codes.Canceled || errors.Is(err, context.Canceled) {
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < timeoutSlack {
 			code = ResultTimeout
 		}
 	}
+	return code
+}
+
+// appendResult appends the result code and, for an error, the error tags.
+func appendResult(tags []span.Tag, code string, err error) []span.Tag {
 	tags = append(tags, span.Tag{Key: span.TagResultCode, Value: resultValue(code)})
 	if err != nil {
 		tags = append(tags,
 			span.Tag{Key: span.TagError, Value: true},
 			span.Tag{Key: span.TagErrorMessage, Value: errorText(err)})
 	}
-	pluginutil.SetTags(sp, tags...)
-	sp.Finish()
+	return tags
 }
 
 // resultValues are the result codes, boxed once.

@@ -22,6 +22,21 @@ func SetTags(sp opentracing.Span, tags ...span.Tag) {
 	}
 }
 
+// SetTagBlock sets b's tags and then tags on sp: on a *span.Span with
+// span.Span.SetTagBlock, which shares b instead of copying it.
+func SetTagBlock(sp opentracing.Span, b *span.TagBlock, tags ...span.Tag) {
+	if s, ok := sp.(*span.Span); ok {
+		s.SetTagBlock(b, tags...)
+		return
+	}
+	for _, t := range b.Tags() {
+		sp.SetTag(t.Key, t.Value)
+	}
+	for _, t := range tags {
+		sp.SetTag(t.Key, t.Value)
+	}
+}
+
 // AppName returns the tracer's application name when it has one
 // (*tracer.Tracer does), else "".
 func AppName(tr opentracing.Tracer) string {

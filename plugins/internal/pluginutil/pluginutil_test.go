@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opentracing/opentracing-go/mocktracer"
+
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
@@ -101,5 +103,15 @@ func TestBoxed(t *testing.T) {
 	code := string([]byte("01")) // not a constant
 	if n := testing.AllocsPerRun(100, func() { _ = Boxed(code, values) }); n != 0 {
 		t.Errorf("Boxed of a table value: %v allocs", n)
+	}
+}
+
+// SetTagBlock gives another tracer's span the block's tags, then the
+// call's own.
+func TestSetTagBlockOtherTracer(t *testing.T) {
+	sp := mocktracer.New().StartSpan("op").(*mocktracer.MockSpan)
+	SetTagBlock(sp, span.NewTagBlock(span.Tag{Key: "a", Value: 1}, span.Tag{Key: "b", Value: 2}), span.Tag{Key: "b", Value: 3}, span.Tag{Key: "c", Value: 4})
+	if got := sp.Tags(); len(got) != 3 || got["a"] != 1 || got["b"] != 3 || got["c"] != 4 {
+		t.Fatalf("tags %v", got)
 	}
 }
