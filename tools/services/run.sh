@@ -87,7 +87,8 @@ start_all() {
 				exit 0
 			fi
 			mkdir -p "$SOFA_SVC_STATE_DIR/$s"
-			"${s}_start" >&2
+			# The servers it starts must not inherit the lock (fd 7) or stdout.
+			"${s}_start" 7>&- </dev/null >&2
 			echo "$owner" >"$SOFA_SVC_STATE_DIR/$s.owner"
 		) || {
 			log "$s did not start; its files are under $SOFA_SVC_STATE_DIR/$s"
