@@ -1,6 +1,7 @@
 package span
 
 import (
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -194,12 +195,12 @@ func (s *Span) setTagLocked(key string, value any) {
 		s.rec.owner.Refuse("tag")
 		return
 	}
-	if n := s.Ctx.ntags; n < inlineTags {
-		s.tagBuf[n] = Tag{key, value}
-		s.Ctx.ntags++
-		return
-	}
 	if s.more == nil || s.more.tags == nil {
+		if n := s.Ctx.ntags; n < inlineTags {
+			s.tagBuf[n] = Tag{key, value}
+			s.Ctx.ntags++
+			return
+		}
 		s.moveTags()
 	}
 	s.more.tags = append(s.more.tags, Tag{key, value})
@@ -216,6 +217,27 @@ func (s *Span) moveTags() {
 		tags = make([]Tag, 0, overflowTags)
 	}
 	s.more.tags = append(tags, s.tagBuf[:]...)
+	s.tagBuf = [inlineTags]Tag{}
+}
+
+// reserveTags makes room for n tags in all (at most MaxTags) when they
+// outgrow the first overflow array, so that a batch of tags allocates
+// their array once.
+func (s *Span) reserveTags(n int) {
+	if m := s.rec.limits.MaxTags; m > 0 {
+		n = min(n, m)
+	}
+	if s.Ctx.done || n <= overflowTags {
+		return
+	}
+	if s.more != nil && s.more.tags != nil {
+		s.more.tags = slices.Grow(s.more.tags, n-len(s.more.tags))
+		return
+	}
+	if s.more == nil {
+		s.more = new(more)
+	}
+	s.more.tags = append(make([]Tag, 0, n), s.tagBuf[:s.Ctx.ntags]...)
 	s.tagBuf = [inlineTags]Tag{}
 }
 
@@ -245,6 +267,7 @@ func (s *Span) setPriority(v any) {
 // SetTags sets several tags under one lock; plugins use it on hot paths.
 func (s *Span) SetTags(tags ...Tag) {
 	s.mu.Lock()
+	s.reserveTags(len(s.Tags()) + len(tags))
 	for _, t := range tags {
 		s.setTagLocked(t.Key, t.Value)
 	}
