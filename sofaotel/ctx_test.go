@@ -3,6 +3,7 @@ package sofaotel
 import (
 	"context"
 	"testing"
+	"unsafe"
 
 	"github.com/opentracing/opentracing-go"
 	"go.opentelemetry.io/otel/trace"
@@ -38,4 +39,12 @@ func TestStartedSpanIsInTheContextInBothForms(t *testing.T) {
 	}
 	cancelParent()
 	<-ctx.Done()
+}
+
+// Every span started through the provider holds a Span: it must stay in
+// the 512-byte size class.
+func TestSpanFitsIn512Bytes(t *testing.T) {
+	if got := unsafe.Sizeof(Span{}); got > 512 {
+		t.Fatalf("Span is %d bytes, want <= 512", got)
+	}
 }

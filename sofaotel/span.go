@@ -29,15 +29,17 @@ type Span struct {
 	// attributes become tags at once, and its plugin owns its tags.
 	ot bool
 
+	// Guarded by mu (the small fields together: the struct stays in the
+	// 512-byte size class).
 	mu     sync.Mutex
 	ended  bool
+	scDone bool
+	status codes.Code
 	attrs  []attribute.KeyValue // the start options' own slice
 	late   []attribute.KeyValue // set later, kept apart so attrs is not copied
-	status codes.Code
 	desc   string
 	errMsg string // the last recorded error, for error.message
 	sc     trace.SpanContext
-	scDone bool
 
 	node  spanCtx               // the context a Start returned
 	late0 [3]attribute.KeyValue // late's first array: otelhttp sets up to 3
