@@ -45,11 +45,14 @@ func box(s string) any {
 }
 
 // lowCardinality reports whether an attribute's values repeat across spans
-// (semantic conventions whose values name a kind, not a request).
+// (semantic conventions whose values name a kind, not a request; callers'
+// addresses repeat as well: load balancers, sidecars, other services, and
+// the table's bound keeps a flood of them out).
 func lowCardinality(k string) bool {
 	switch k {
 	case "http.request.method", "http.method", "url.scheme", "http.scheme", "http.route",
 		"server.address", "net.host.name", "net.peer.name", "network.protocol.name",
+		"network.peer.address", "net.sock.peer.addr", "client.address", "http.client_ip",
 		"network.protocol.version", "network.transport", "network.type", "user_agent.original",
 		"service.peer.name", "peer.service", "error.type",
 		"rpc.system", "rpc.system.name", "rpc.service", "rpc.method",

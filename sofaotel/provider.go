@@ -102,8 +102,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	}
 	w := t.p.wrap(s, kind, ts, false)
 	w.attrs = cfg.Attributes() // the config is this call's own: no copy
-	ctx = trace.ContextWithSpan(ctx, w)
-	return opentracing.ContextWithSpan(ctx, s), w
+	return contextWithSpan(ctx, w), w
 }
 
 // parentOf finds the SOFA context a new span in ctx descends from, the

@@ -34,9 +34,11 @@ type sem struct {
 	methodAt, urlAt, statusAt, reqAt, respAt int
 }
 
-// read fills s from attrs in one pass; a later attribute wins.
-func (s *sem) read(attrs []attribute.KeyValue) {
+// read fills s from attrs in one pass; a later attribute wins. at is the
+// index of attrs[0] among the span's attributes.
+func (s *sem) read(attrs []attribute.KeyValue, at int) {
 	for i, a := range attrs {
+		i += at
 		v := a.Value
 		switch a.Key {
 		case "http.request.method", "http.method":
@@ -156,45 +158,47 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 // under its own key, then the tags of the digest layout its semantic
 // conventions call for (HTTP server or client, RPC client or server,
 // database, messaging; none makes it a biz span).
-// They are appended to dst.
-func semconvTags(dst []span.Tag, kind trace.SpanKind, attrs []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
-	t := &tags{dst}
+// The attributes are those set at the start, then the later ones; the
+// tags are appended to dst.
+func semconvTags(dst []span.Tag, kind trace.SpanKind, attrs, late []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
+	t := dst
 	for _, a := range attrs {
-		t.add(string(a.Key), tagValue(a))
+		t = add(t, string(a.Key), tagValue(a))
+	}
+	for _, a := range late {
+		t = add(t, string(a.Key), tagValue(a))
 	}
 	var s sem
-	s.read(attrs)
+	s.read(attrs, 0)
+	s.read(late, len(attrs))
 	failed := st == codes.Error
 	if failed && errText == "" {
 		errText = s.errorType
 	}
 	switch {
 	case s.rpcSystem != "":
-		failed = s.rpc(kind, t, failed)
+		t, failed = s.rpc(kind, t, failed)
 	case s.method != "":
-		s.http(kind, t, failed, t.t[len(dst):len(dst)+len(attrs)])
+		t = s.http(kind, t, failed, t[len(dst):len(dst)+len(attrs)+len(late)])
 	case s.dbSystem != "":
-		s.db(t, failed, d)
+		t = s.db(t, failed, d)
 	case s.msgSystem != "":
-		s.messaging(kind, t, failed)
+		t = s.messaging(kind, t, failed)
 	default:
 		if k := kindTag(kind); k != "" {
-			t.add(span.TagSpanKind, k)
+			t = add(t, span.TagSpanKind, k)
 		}
 	}
 	if failed {
-		t.add(span.TagError, true)
+		t = add(t, span.TagError, true)
 		if errText != "" {
-			t.add(span.TagErrorMessage, errText)
+			t = add(t, span.TagErrorMessage, errText)
 		}
 	}
-	return t.t
+	return t
 }
 
-// tags collects a span's tags.
-type tags struct{ t []span.Tag }
-
-func (t *tags) add(k string, v any) { t.t = append(t.t, span.Tag{Key: k, Value: v}) }
+func add(t []span.Tag, k string, v any) []span.Tag { return append(t, span.Tag{Key: k, Value: v}) }
 
 func kindTag(k trace.SpanKind) string {
 	switch k {
@@ -233,40 +237,41 @@ func reuseInt(raw []span.Tag, at int, v int64) any {
 
 // http writes the HTTP layouts' tags; raw are the attributes' tags, whose
 // boxed values it reuses.
-func (s *sem) http(kind trace.SpanKind, t *tags, failed bool, raw []span.Tag) {
+func (s *sem) http(kind trace.SpanKind, t []span.Tag, failed bool, raw []span.Tag) []span.Tag {
 	server := kind == trace.SpanKindServer
 	method := s.method
 	if method == "_OTHER" && s.methodOrig != "" {
 		method = s.methodOrig
 	}
-	t.add(span.TagHTTPMethod, reuseStr(raw, s.methodAt, method))
+	t = add(t, span.TagHTTPMethod, reuseStr(raw, s.methodAt, method))
 	if server {
-		t.add(span.TagSpanKind, span.KindServer)
-		t.add(span.TagThreadName, "http-server")
+		t = add(t, span.TagSpanKind, span.KindServer)
+		t = add(t, span.TagThreadName, "http-server")
 	} else {
-		t.add(span.TagSpanKind, span.KindClient)
-		t.add(span.TagThreadName, "http-client")
+		t = add(t, span.TagSpanKind, span.KindClient)
+		t = add(t, span.TagThreadName, "http-client")
 	}
 	if s.urlFull != "" {
-		t.add(span.TagHTTPURL, reuseStr(raw, s.urlAt, s.urlFull))
+		t = add(t, span.TagHTTPURL, reuseStr(raw, s.urlAt, s.urlFull))
 	} else if u := s.url(server); u != "" {
-		t.add(span.TagHTTPURL, u)
+		t = add(t, span.TagHTTPURL, u)
 	}
 	switch {
 	case s.hasStatus:
-		t.add(span.TagHTTPStatusCode, reuseInt(raw, s.statusAt, s.status))
+		t = add(t, span.TagHTTPStatusCode, reuseInt(raw, s.statusAt, s.status))
 	case failed && !server:
-		t.add(span.TagHTTPStatusCode, int64(-1)) // no response, as the nethttp plugin
+		t = add(t, span.TagHTTPStatusCode, int64(-1)) // no response, as the nethttp plugin
 	}
 	if s.hasReqSize {
-		t.add(span.TagReqSize, reuseInt(raw, s.reqAt, s.reqSize))
+		t = add(t, span.TagReqSize, reuseInt(raw, s.reqAt, s.reqSize))
 	}
 	if s.hasRespSize {
-		t.add(span.TagRespSize, reuseInt(raw, s.respAt, s.respSize))
+		t = add(t, span.TagRespSize, reuseInt(raw, s.respAt, s.respSize))
 	}
 	if !server && s.peerService != "" {
-		t.add(span.TagRemoteApp, s.peerService)
+		t = add(t, span.TagRemoteApp, s.peerService)
 	}
+	return t
 }
 
 // url is request.url: url.full for a client (old http.url); for a server
@@ -309,9 +314,9 @@ func (s *sem) url(server bool) string {
 
 // rpc writes the RPC layouts' tags and returns whether the call failed:
 // a result code other than 00 is an error, as in the grpctrace plugin.
-func (s *sem) rpc(kind trace.SpanKind, t *tags, failed bool) bool {
+func (s *sem) rpc(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, bool) {
 	server := kind == trace.SpanKindServer || kind == trace.SpanKindConsumer
-	t.add(span.TagProtocol, s.rpcSystem)
+	t = add(t, span.TagProtocol, s.rpcSystem)
 	svc, method := s.rpcService, s.rpcMethod
 	if (method == "_OTHER" || strings.HasSuffix(method, "/_OTHER")) && s.rpcMethodOrig != "" {
 		method = s.rpcMethodOrig
@@ -320,10 +325,10 @@ func (s *sem) rpc(kind trace.SpanKind, t *tags, failed bool) bool {
 		svc, method = strings.TrimPrefix(method[:i], "/"), method[i+1:]
 	}
 	if svc != "" {
-		t.add(span.TagService, svc)
+		t = add(t, span.TagService, svc)
 	}
 	if method != "" {
-		t.add(span.TagMethod, method)
+		t = add(t, span.TagMethod, method)
 	}
 	remoteIP := ""
 	switch {
@@ -335,21 +340,21 @@ func (s *sem) rpc(kind trace.SpanKind, t *tags, failed bool) bool {
 		remoteIP = hostPort(s.serverAddr, s.serverPort)
 	}
 	if remoteIP != "" {
-		t.add(span.TagRemoteIP, remoteIP)
+		t = add(t, span.TagRemoteIP, remoteIP)
 	}
 	if s.peerService != "" {
-		t.add(span.TagRemoteApp, s.peerService)
+		t = add(t, span.TagRemoteApp, s.peerService)
 	}
 	if server {
-		t.add(span.TagSpanKind, span.KindServer)
-		t.add(span.TagThreadName, s.rpcSystem+"-server")
+		t = add(t, span.TagSpanKind, span.KindServer)
+		t = add(t, span.TagThreadName, s.rpcSystem+"-server")
 	} else {
-		t.add(span.TagSpanKind, span.KindClient)
-		t.add(span.TagThreadName, s.rpcSystem+"-client")
+		t = add(t, span.TagSpanKind, span.KindClient)
+		t = add(t, span.TagThreadName, s.rpcSystem+"-client")
 	}
 	code := s.rpcResult(server, failed)
-	t.add(span.TagResultCode, code)
-	return failed || code != "00"
+	t = add(t, span.TagResultCode, code)
+	return t, failed || code != "00"
 }
 
 // grpcCodeNames are the gRPC status codes by number, as OpenTelemetry
@@ -399,16 +404,16 @@ const (
 	tagMsgID      = "msg.id"
 )
 
-func (s *sem) db(t *tags, failed bool, d time.Duration) {
-	t.add(span.TagComponent, componentDB)
-	t.add(span.TagSpanKind, span.KindClient)
-	t.add(span.TagThreadName, s.dbSystem+"-client")
-	t.add(tagDBType, s.dbSystem)
+func (s *sem) db(t []span.Tag, failed bool, d time.Duration) []span.Tag {
+	t = add(t, span.TagComponent, componentDB)
+	t = add(t, span.TagSpanKind, span.KindClient)
+	t = add(t, span.TagThreadName, s.dbSystem+"-client")
+	t = add(t, tagDBType, s.dbSystem)
 	if s.dbName != "" {
-		t.add(tagDBName, s.dbName)
+		t = add(t, tagDBName, s.dbName)
 	}
 	if s.dbQuery != "" {
-		t.add(tagSQL, s.dbQuery)
+		t = add(t, tagSQL, s.dbQuery)
 	}
 	// The stat key names the statement by its summary, never by raw SQL
 	// with literals, which would make a row per statement.
@@ -417,36 +422,35 @@ func (s *sem) db(t *tags, failed bool, d time.Duration) {
 		summary = strings.TrimSpace(s.dbOperation + " " + s.dbCollection)
 	}
 	if summary != "" {
-		t.add(tagSQLSummary, summary)
+		t = add(t, tagSQLSummary, summary)
 	}
 	if ep := hostPort(s.serverAddr, s.serverPort); ep != "" {
-		t.add(tagDBEndpoint, ep)
+		t = add(t, tagDBEndpoint, ep)
 	}
-	t.add(tagExecCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
+	t = add(t, tagExecCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
 	if failed {
-		t.add(span.TagResultCode, "failed")
-	} else {
-		t.add(span.TagResultCode, "success")
+		return add(t, span.TagResultCode, "failed")
 	}
+	return add(t, span.TagResultCode, "success")
 }
 
-func (s *sem) messaging(kind trace.SpanKind, t *tags, failed bool) {
-	t.add(span.TagComponent, componentMessaging)
+func (s *sem) messaging(kind trace.SpanKind, t []span.Tag, failed bool) []span.Tag {
+	t = add(t, span.TagComponent, componentMessaging)
 	sub := kind == trace.SpanKindConsumer || kind == trace.SpanKindServer ||
 		s.msgOp == "receive" || s.msgOp == "process" || s.msgOp == "settle"
 	if sub {
-		t.add(span.TagSpanKind, span.KindConsumer)
-		t.add(span.TagThreadName, s.msgSystem+"-consumer")
+		t = add(t, span.TagSpanKind, span.KindConsumer)
+		t = add(t, span.TagThreadName, s.msgSystem+"-consumer")
 	} else {
-		t.add(span.TagSpanKind, span.KindProducer)
-		t.add(span.TagThreadName, s.msgSystem+"-producer")
+		t = add(t, span.TagSpanKind, span.KindProducer)
+		t = add(t, span.TagThreadName, s.msgSystem+"-producer")
 	}
-	t.add(tagMsgChannel, s.msgSystem)
+	t = add(t, tagMsgChannel, s.msgSystem)
 	if s.msgDest != "" {
-		t.add(tagMsgTopic, s.msgDest)
+		t = add(t, tagMsgTopic, s.msgDest)
 	}
 	if s.msgID != "" {
-		t.add(tagMsgID, s.msgID)
+		t = add(t, tagMsgID, s.msgID)
 	}
 	remote := s.peerService
 	if remote == "" {
@@ -455,10 +459,9 @@ func (s *sem) messaging(kind trace.SpanKind, t *tags, failed bool) {
 	if remote == "" {
 		remote = "broker"
 	}
-	t.add(span.TagRemoteApp, remote)
+	t = add(t, span.TagRemoteApp, remote)
 	if failed {
-		t.add(span.TagResultCode, "99")
-	} else {
-		t.add(span.TagResultCode, "00")
+		return add(t, span.TagResultCode, "99")
 	}
+	return add(t, span.TagResultCode, "00")
 }

@@ -29,14 +29,20 @@ type Span struct {
 	// attributes become tags at once, and its plugin owns its tags.
 	ot bool
 
+	// Guarded by mu (the small fields together: the struct stays in the
+	// 512-byte size class).
 	mu     sync.Mutex
 	ended  bool
-	attrs  []attribute.KeyValue
+	scDone bool
 	status codes.Code
+	attrs  []attribute.KeyValue // the start options' own slice
+	late   []attribute.KeyValue // set later, kept apart so attrs is not copied
 	desc   string
 	errMsg string // the last recorded error, for error.message
 	sc     trace.SpanContext
-	scDone bool
+
+	node  spanCtx               // the context a Start returned
+	late0 [3]attribute.KeyValue // late's first array: otelhttp sets up to 3
 }
 
 var _ trace.Span = (*Span)(nil)
@@ -82,7 +88,10 @@ func (w *Span) SetAttributes(kv ...attribute.KeyValue) {
 	}
 	w.mu.Lock()
 	if !w.ended {
-		w.attrs = append(w.attrs, kv...)
+		if w.late == nil {
+			w.late = w.late0[:0]
+		}
+		w.late = append(w.late, kv...)
 	}
 	w.mu.Unlock()
 }
@@ -167,14 +176,14 @@ func (w *Span) End(opts ...trace.SpanEndOption) {
 			return
 		}
 		w.ended = true
-		attrs, st, desc, errMsg := w.attrs, w.status, w.desc, w.errMsg
+		attrs, late, st, desc, errMsg := w.attrs, w.late, w.status, w.desc, w.errMsg
 		w.mu.Unlock()
 		d := time.Since(w.sp.StartTime())
 		if !end.IsZero() {
 			d = end.Sub(w.sp.StartTime())
 		}
-		tags := make([]span.Tag, 0, len(attrs)+12)
-		w.sp.SetTags(semconvTags(tags, w.kind, attrs, st, firstNonEmpty(desc, errMsg), d)...)
+		var buf [32]span.Tag // SetTags copies them: most spans need no heap
+		w.sp.SetTags(semconvTags(buf[:0], w.kind, attrs, late, st, firstNonEmpty(desc, errMsg), d)...)
 	}
 	if end.IsZero() {
 		w.sp.Finish()

@@ -246,6 +246,9 @@ func (s *Span) moveTags(own []Tag, reserve int) {
 	n := overflowTags
 	if reserve >= 0 {
 		n = len(own) + reserve
+		if m := s.rec.limits.MaxTags; m > 0 {
+			n = min(n, m)
+		}
 	}
 	var tags []Tag
 	if s.more == nil {
@@ -287,8 +290,14 @@ func (s *Span) setPriority(v any) {
 // SetTags sets several tags under one lock; plugins use it on hot paths.
 func (s *Span) SetTags(tags ...Tag) {
 	s.mu.Lock()
-	for _, t := range tags {
-		s.setTag(t.Key, t.Value, -1)
+	for i, t := range tags {
+		// The default overflow array unless the batch outgrows it: then
+		// one array for all of it.
+		reserve := -1
+		if rest := len(tags) - i; inlineTags+rest > overflowTags {
+			reserve = rest
+		}
+		s.setTag(t.Key, t.Value, reserve)
 	}
 	s.mu.Unlock()
 }

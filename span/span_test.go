@@ -76,3 +76,40 @@ func TestTagsOverflow(t *testing.T) {
 		t.Fatalf("%v allocations for a span with %d tags, want 2", allocs, len(keys))
 	}
 }
+
+// SetTags with more tags than the first overflow array holds allocates
+// their array once, keeps the inline tags first and honours MaxTags.
+func TestSetTagsReservesOnce(t *testing.T) {
+	many := make([]Tag, 24)
+	for i := range many {
+		many[i] = Tag{Key: string(rune('A' + i)), Value: "v"}
+	}
+	small := []string{"a", "b", "c"}
+	for _, inline := range []int{0, 2, 3} {
+		r := NewRecorder(nopOwner{}, nopOwner{}, Limits{MaxTags: 20}, nil)
+		var s *Span
+		allocs := testing.AllocsPerRun(20, func() {
+			s = r.Start("op", time.Time{})
+			for i := range inline {
+				s.SetTag(small[i], i)
+			}
+			s.SetTags(many...)
+		})
+		if allocs != 3 { // the span, more, the tags' array
+			t.Errorf("inline=%d: %v allocations, want 3", inline, allocs)
+		}
+		tags := s.Tags()
+		if len(tags) != 20 || cap(tags) != 20 {
+			t.Fatalf("inline=%d: %d tags (cap %d), want 20", inline, len(tags), cap(tags))
+		}
+		for i, tag := range tags {
+			want := string(rune('a' + i))
+			if i >= inline {
+				want = string(rune('A' + i - inline))
+			}
+			if tag.Key != want {
+				t.Fatalf("inline=%d: tag %d is %q, want %q", inline, i, tag.Key, want)
+			}
+		}
+	}
+}

@@ -2,12 +2,13 @@ package otlp
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"unicode/utf8"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/sofatracer/sofatracer-go/sofaotel"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -21,11 +22,26 @@ const (
 	AttrSOFAParentID = "sofa.parent_span_id"
 )
 
-// scope names the instrumentation scope of every exported span.
-var scope = &commonpb.InstrumentationScope{Name: "github.com/sofatracer/sofatracer-go"}
+// scopeName names the instrumentation scope of every exported span.
+const scopeName = "github.com/sofatracer/sofatracer-go"
 
-// valid returns s as valid UTF-8 (protobuf refuses to marshal anything
-// else, which would lose the whole request): each invalid byte sequence
+// Field numbers of the OTLP messages (opentelemetry/proto/trace/v1,
+// common/v1, resource/v1) that the encoder writes.
+const (
+	fSpanTraceID, fSpanSpanID, fSpanTraceState, fSpanParentID, fSpanName  = 1, 2, 3, 4, 5
+	fSpanKind, fSpanStart, fSpanEnd, fSpanAttrs, fSpanEvents, fSpanStatus = 6, 7, 8, 9, 11, 15
+	fEventTime, fEventName, fEventAttrs                                   = 1, 2, 3
+	fStatusMessage, fStatusCode                                           = 2, 3
+	fKVKey, fKVValue                                                      = 1, 2
+	fAnyString, fAnyBool, fAnyInt, fAnyDouble                             = 1, 2, 3, 4
+	fResourceSpansResource, fResourceSpansScopeSpans                      = 1, 2
+	fResourceAttrs                                                        = 1
+	fScopeSpansScope, fScopeSpansSpans                                    = 1, 2
+	fScopeName                                                            = 1
+)
+
+// valid returns s as valid UTF-8 (a collector refuses a request holding
+// anything else, which would lose all of it): each invalid byte sequence
 // becomes U+FFFD.
 func valid(s string) string {
 	if utf8.ValidString(s) {
@@ -34,65 +50,85 @@ func valid(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-func str(k, v string) *commonpb.KeyValue {
-	return &commonpb.KeyValue{Key: valid(k), Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: valid(v)}}}
+// begin appends the tag of the length-delimited field num and room for a
+// one-byte length; end writes the length of what was appended after it.
+func begin(b []byte, num protowire.Number) ([]byte, int) {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return append(b, 0), len(b) + 1
 }
 
-// attrs builds a span's attributes with three allocations in all rather
-// than three per attribute: the messages live in slabs.
-type attrs struct {
-	out  []*commonpb.KeyValue
-	kvs  []commonpb.KeyValue
-	avs  []commonpb.AnyValue
-	strs []commonpb.AnyValue_StringValue
-}
-
-func newAttrs(n int) *attrs {
-	return &attrs{out: make([]*commonpb.KeyValue, 0, n), kvs: make([]commonpb.KeyValue, n),
-		avs: make([]commonpb.AnyValue, n), strs: make([]commonpb.AnyValue_StringValue, n)}
-}
-
-func (a *attrs) next(k string) *commonpb.AnyValue {
-	i := len(a.out)
-	if i == len(a.kvs) { // more than counted: plain allocations
-		kv := &commonpb.KeyValue{Key: valid(k), Value: &commonpb.AnyValue{}}
-		a.out = append(a.out, kv)
-		return kv.Value
+func end(b []byte, start int) []byte {
+	n := len(b) - start
+	if n < 0x80 {
+		b[start-1] = byte(n)
+		return b
 	}
-	kv, av := &a.kvs[i], &a.avs[i]
-	kv.Key, kv.Value = valid(k), av
-	a.out = append(a.out, kv)
-	return av
-}
-
-func (a *attrs) str(k, v string) {
-	av := a.next(k)
-	if i := len(a.out) - 1; i < len(a.strs) {
-		sv := &a.strs[i]
-		sv.StringValue = valid(v)
-		av.Value = sv
-		return
+	k := protowire.SizeVarint(uint64(n))
+	for range k - 1 {
+		b = append(b, 0)
 	}
-	av.Value = &commonpb.AnyValue_StringValue{StringValue: valid(v)}
+	copy(b[start+k-1:], b[start:start+n])
+	protowire.AppendVarint(b[:start-1], uint64(n))
+	return b
 }
 
-func (a *attrs) add(k string, v any) {
+func appendString(b []byte, num protowire.Number, s string) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, valid(s))
+}
+
+func appendFixed64(b []byte, num protowire.Number, v uint64) []byte {
+	return protowire.AppendFixed64(protowire.AppendTag(b, num, protowire.Fixed64Type), v)
+}
+
+func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
+	return protowire.AppendVarint(protowire.AppendTag(b, num, protowire.VarintType), v)
+}
+
+// appendStrAttr appends a KeyValue with a string value as field num.
+func appendStrAttr(b []byte, num protowire.Number, k, v string) []byte {
+	b, kv := begin(b, num)
+	if k != "" {
+		b = appendString(b, fKVKey, k)
+	}
+	b, av := begin(b, fKVValue)
+	b = appendString(b, fAnyString, v)
+	return end(end(b, av), kv)
+}
+
+// appendAttr appends a KeyValue as field num: v keeps its type (string,
+// bool, double or int); any other type is its text.
+func appendAttr(b []byte, num protowire.Number, k string, v any) []byte {
 	switch x := v.(type) {
 	case string:
-		a.str(k, x)
-	case bool:
-		a.next(k).Value = &commonpb.AnyValue_BoolValue{BoolValue: x}
-	case float64:
-		a.next(k).Value = &commonpb.AnyValue_DoubleValue{DoubleValue: x}
-	case float32:
-		a.next(k).Value = &commonpb.AnyValue_DoubleValue{DoubleValue: float64(x)}
+		return appendStrAttr(b, num, k, x)
+	case bool, float64, float32:
 	default:
-		if n, ok := intValue(v); ok {
-			a.next(k).Value = &commonpb.AnyValue_IntValue{IntValue: n}
-			return
+		if _, ok := intValue(v); !ok {
+			return appendStrAttr(b, num, k, span.TagText(v))
 		}
-		a.str(k, span.TagText(v))
 	}
+	b, kv := begin(b, num)
+	if k != "" {
+		b = appendString(b, fKVKey, k)
+	}
+	b, av := begin(b, fKVValue)
+	switch x := v.(type) {
+	case bool:
+		var n uint64
+		if x {
+			n = 1
+		}
+		b = appendVarint(b, fAnyBool, n)
+	case float64:
+		b = appendFixed64(b, fAnyDouble, math.Float64bits(x))
+	case float32:
+		b = appendFixed64(b, fAnyDouble, math.Float64bits(float64(x)))
+	default:
+		n, _ := intValue(v)
+		b = appendVarint(b, fAnyInt, uint64(n))
+	}
+	return end(end(b, av), kv)
 }
 
 func intValue(v any) (int64, bool) {
@@ -117,7 +153,8 @@ func intValue(v any) (int64, bool) {
 	return 0, false
 }
 
-// Convert turns a finished span into an OTLP span:
+// appendSpan appends a finished span, encoded as an OTLP Span message
+// (without its own tag and length), to b:
 //
 //   - ids: sofaotel.IDs, the same as the Zipkin reporter's, so a trace
 //     reported partly over Zipkin and partly over OTLP is one trace; the
@@ -130,70 +167,108 @@ func intValue(v any) (int64, bool) {
 //   - every log record an event: named by its event field ("log" when it
 //     has none), its other fields attributes;
 //   - every string valid UTF-8.
-//
-// Convert must only be called after the span was finished.
-func Convert(s *span.Span) *tracepb.Span {
+func appendSpan(b []byte, s *span.Span) []byte {
 	c := &s.Ctx
 	tid, sid, pid := sofaotel.IDs(c)
-	m := &tracepb.Span{
-		TraceId:           tid[:],
-		SpanId:            sid[:],
-		Name:              valid(s.OperationName()),
-		StartTimeUnixNano: uint64(max(s.StartUnixNano(), 0)),
+	b = protowire.AppendBytes(protowire.AppendTag(b, fSpanTraceID, protowire.BytesType), tid[:])
+	b = protowire.AppendBytes(protowire.AppendTag(b, fSpanSpanID, protowire.BytesType), sid[:])
+	if c.Format == span.FormatSOFA {
+		if v := c.TraceID + ";" + c.SpanID; utf8.ValidString(v) && !strings.ContainsAny(v, ",= ") {
+			var st int
+			b, st = begin(b, fSpanTraceState)
+			b = append(append(b, "sofa="...), v...)
+			b = end(b, st)
+		}
 	}
-	m.EndTimeUnixNano = m.StartTimeUnixNano + uint64(max(s.Duration(), 0))
 	if pid.IsValid() {
-		m.ParentSpanId = pid[:]
+		b = protowire.AppendBytes(protowire.AppendTag(b, fSpanParentID, protowire.BytesType), pid[:])
+	}
+	if name := s.OperationName(); name != "" {
+		b = appendString(b, fSpanName, name)
 	}
 	tags := s.Tags()
-	bag := c.Baggage()
-	a := newAttrs(len(tags) + len(bag.Biz) + len(bag.Sys) + 3)
+	for _, t := range tags {
+		if t.Key == span.TagSpanKind {
+			b = appendVarint(b, fSpanKind, uint64(kindOf(t.Value)))
+			break
+		}
+	}
+	startNano := uint64(max(s.StartUnixNano(), 0))
+	if startNano != 0 {
+		b = appendFixed64(b, fSpanStart, startNano)
+	}
+	if endNano := startNano + uint64(max(s.Duration(), 0)); endNano != 0 {
+		b = appendFixed64(b, fSpanEnd, endNano)
+	}
 	var failed bool
 	var errMsg string
 	for _, t := range tags {
 		switch t.Key {
 		case span.TagSpanKind:
-			m.Kind = kindOf(t.Value)
 			continue
 		case span.TagError:
 			failed = t.Value == true || t.Value == "true"
 		case span.TagErrorMessage:
 			errMsg = span.TagText(t.Value)
 		}
-		a.add(t.Key, t.Value)
+		b = appendAttr(b, fSpanAttrs, t.Key, t.Value)
 	}
 	if c.Format == span.FormatSOFA {
-		a.str(AttrSOFATraceID, c.TraceID)
-		a.str(AttrSOFASpanID, c.SpanID)
+		b = appendStrAttr(b, fSpanAttrs, AttrSOFATraceID, c.TraceID)
+		b = appendStrAttr(b, fSpanAttrs, AttrSOFASpanID, c.SpanID)
 		if c.ParentID != "" {
-			a.str(AttrSOFAParentID, c.ParentID)
-		}
-		if v := c.TraceID + ";" + c.SpanID; utf8.ValidString(v) && !strings.ContainsAny(v, ",= ") {
-			m.TraceState = "sofa=" + v
+			b = appendStrAttr(b, fSpanAttrs, AttrSOFAParentID, c.ParentID)
 		}
 	}
+	bag := c.Baggage()
 	for _, kv := range [2]map[string]string{bag.Sys, bag.Biz} {
 		for k, v := range kv {
 			if s.Tag(k) == nil {
-				a.str(k, v)
+				b = appendStrAttr(b, fSpanAttrs, k, v)
 			}
 		}
-	}
-	m.Attributes = a.out
-	if failed {
-		m.Status = &tracepb.Status{Code: tracepb.Status_STATUS_CODE_ERROR, Message: valid(errMsg)}
 	}
 	for _, lr := range s.Logs() {
-		ev := &tracepb.Span_Event{Name: "log", TimeUnixNano: uint64(max(lr.Timestamp.UnixNano(), 0))}
+		var ev int
+		b, ev = begin(b, fSpanEvents)
+		if t := uint64(max(lr.Timestamp.UnixNano(), 0)); t != 0 {
+			b = appendFixed64(b, fEventTime, t)
+		}
+		name := "log"
 		for _, f := range lr.Fields {
 			if f.Key() == "event" {
-				ev.Name = valid(fmt.Sprint(f.Value()))
-				continue
+				name = fmt.Sprint(f.Value())
 			}
-			ev.Attributes = append(ev.Attributes, &commonpb.KeyValue{Key: valid(f.Key()), Value: anyValue(f.Value())})
 		}
-		m.Events = append(m.Events, ev)
+		if name != "" {
+			b = appendString(b, fEventName, name)
+		}
+		for _, f := range lr.Fields {
+			if f.Key() != "event" {
+				b = appendAttr(b, fEventAttrs, f.Key(), f.Value())
+			}
+		}
+		b = end(b, ev)
 	}
+	if failed {
+		var st int
+		b, st = begin(b, fSpanStatus)
+		if errMsg != "" {
+			b = appendString(b, fStatusMessage, errMsg)
+		}
+		b = appendVarint(b, fStatusCode, uint64(tracepb.Status_STATUS_CODE_ERROR))
+		b = end(b, st)
+	}
+	return b
+}
+
+// Convert turns a finished span into an OTLP span, as the reporter sends
+// it (see the package documentation). It must only be called after the
+// span was finished.
+func Convert(s *span.Span) *tracepb.Span {
+	m := &tracepb.Span{}
+	// It cannot fail: every string appendSpan writes is valid UTF-8.
+	_ = proto.Unmarshal(appendSpan(nil, s), m)
 	return m
 }
 
@@ -211,38 +286,21 @@ func kindOf(v any) tracepb.Span_SpanKind {
 	return tracepb.Span_SPAN_KIND_INTERNAL
 }
 
-// resource describes one service: service.name is its app name.
-func resource(service string) *resourcepb.Resource {
-	return &resourcepb.Resource{Attributes: []*commonpb.KeyValue{
-		str("service.name", service),
-		str("telemetry.sdk.name", "sofatracer-go"),
-		str("telemetry.sdk.language", "go"),
-		str("host.ip", span.LocalIP()),
-	}}
-}
-
-// sizeBound is an upper bound of the encoded size of m, cheaper than
-// proto.Size: each string, key and value costs its length plus the most
-// its tags and length prefixes can take, each number the most a varint or
-// fixed64 takes.
-func sizeBound(m *tracepb.Span) int {
-	n := 128 + len(m.Name) + len(m.TraceState) + len(m.Status.GetMessage())
-	kvs := func(attrs []*commonpb.KeyValue) {
-		for _, a := range attrs {
-			n += 24 + len(a.Key) + len(a.Value.GetStringValue())
-		}
+// appendResourceSpans appends the body of a ResourceSpans message holding
+// spans (each an encoded Span message) of one service: its resource
+// (service.name, the SDK's name and language, host.ip) and one scope.
+func appendResourceSpans(b []byte, service string, spans [][]byte) []byte {
+	b, res := begin(b, fResourceSpansResource)
+	b = appendStrAttr(b, fResourceAttrs, "service.name", service)
+	b = appendStrAttr(b, fResourceAttrs, "telemetry.sdk.name", "sofatracer-go")
+	b = appendStrAttr(b, fResourceAttrs, "telemetry.sdk.language", "go")
+	b = appendStrAttr(b, fResourceAttrs, "host.ip", span.LocalIP())
+	b = end(b, res)
+	b, ss := begin(b, fResourceSpansScopeSpans)
+	b, sc := begin(b, fScopeSpansScope)
+	b = end(appendString(b, fScopeName, scopeName), sc)
+	for _, sp := range spans {
+		b = protowire.AppendBytes(protowire.AppendTag(b, fScopeSpansSpans, protowire.BytesType), sp)
 	}
-	kvs(m.Attributes)
-	for _, e := range m.Events {
-		n += 32 + len(e.Name)
-		kvs(e.Attributes)
-	}
-	return n
-}
-
-// anyValue converts one value (of a log field).
-func anyValue(v any) *commonpb.AnyValue {
-	var a attrs
-	a.add("", v)
-	return a.out[0].Value
+	return end(b, ss)
 }

@@ -14,6 +14,9 @@
 // counted (Stats), failed requests are retried after a backoff, and Close
 // is bounded in time. Strings are made valid UTF-8 and requests are split
 // by encoded size, so one bad tag or a huge batch never loses the rest.
+// The reporter writes the protobuf encoding of its spans itself, once per
+// span and into reused buffers, and sends it through the OpenTelemetry
+// exporters' clients (see request in reporter.go).
 //
 // Environment (read by NewReporter and the OpenTelemetry clients; options
 // win): OTEL_EXPORTER_OTLP_PROTOCOL or OTEL_EXPORTER_OTLP_TRACES_PROTOCOL

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,13 +89,12 @@ type Reporter struct {
 	sent, requests, sendErrors                      atomic.Int64
 }
 
-// item is a span waiting for delivery; it is converted when a request
+// item is a span waiting for delivery; it is encoded when a request
 // takes it, so that a backlog holds no second copy of its spans.
 type item struct {
 	s       *span.Span
-	span    *tracepb.Span // nil until converted
+	enc     []byte // the OTLP Span message; nil until encoded
 	service string
-	size    int
 }
 
 type result struct {
@@ -341,49 +341,80 @@ func (r *Reporter) run() {
 // take removes the next batch from q: at most batchSize spans and
 // maxBytes encoded bytes, and at least one span.
 func (r *Reporter) take(q *deque) []item {
-	var batch []item
+	var (
+		batch []item
+		buf   []byte // the batch's new encodings, in chunks
+	)
 	size := 0
 	for q.len() > 0 && len(batch) < r.o.batchSize {
 		it := q.popFront()
-		if it.span == nil {
-			it.span, it.service = Convert(it.s), r.serviceOf(it.s)
-			it.size, it.s = sizeBound(it.span), nil
+		if it.enc == nil {
+			if cap(buf)-len(buf) < encChunk/16 {
+				// A new chunk rather than a larger copy: the spans
+				// already encoded keep theirs.
+				buf = make([]byte, 0, encChunk)
+			}
+			n := len(buf)
+			buf = appendSpan(buf, it.s)
+			it.enc, it.service, it.s = buf[n:len(buf):len(buf)], r.serviceOf(it.s), nil
 		}
-		if n := size + it.size + 16; len(batch) > 0 && n > r.o.maxBytes-1024 {
+		if n := size + len(it.enc) + 16; len(batch) > 0 && n > r.o.maxBytes-1024 {
 			q.pushFront(it)
 			break
 		}
-		size += it.size + 16 // field tag, length and scope/resource share
+		size += len(it.enc) + 16 // field tag, length and scope/resource share
 		batch = append(batch, it)
 	}
 	return batch
 }
 
-// send makes requests, one at a time.
+// encChunk is the size of the arrays spans are encoded into.
+const encChunk = 64 << 10
+
+// send makes requests, one at a time. The clients marshal a request into
+// their own buffer, so its bytes are reused for the next one.
 func (r *Reporter) send() {
+	var buf []byte
 	for batch := range r.sendq {
 		r.requests.Add(1)
 		ctx, cancel := context.WithTimeout(r.abort, r.o.timeout)
-		err := r.client.UploadTraces(ctx, request(batch))
+		var req []*tracepb.ResourceSpans
+		req, buf = request(buf[:0], batch)
+		err := r.client.UploadTraces(ctx, req)
 		cancel()
 		r.results <- result{batch, err}
 	}
 }
 
-// request groups a batch by service, in order.
-func request(batch []item) []*tracepb.ResourceSpans {
-	var out []*tracepb.ResourceSpans
-	idx := map[string]*tracepb.ScopeSpans{}
+// request groups a batch by service, in order, in ResourceSpans messages
+// that hold the reporter's own encoding of their content as unknown fields.
+// The OpenTelemetry clients take []*tracepb.ResourceSpans and marshal them
+// with the protobuf runtime, which writes unknown fields as they are: the
+// clients (transport, TLS, headers, compression, environment) are used
+// unchanged, and no span is converted to tracepb structs.
+// The request's bytes are appended to buf, which is returned.
+func request(buf []byte, batch []item) ([]*tracepb.ResourceSpans, []byte) {
+	var (
+		services []string
+		spans    = map[string][][]byte{}
+		size     int
+	)
 	for _, it := range batch {
-		ss := idx[it.service]
-		if ss == nil {
-			ss = &tracepb.ScopeSpans{Scope: scope}
-			idx[it.service] = ss
-			out = append(out, &tracepb.ResourceSpans{Resource: resource(it.service), ScopeSpans: []*tracepb.ScopeSpans{ss}})
+		if _, ok := spans[it.service]; !ok {
+			services = append(services, it.service)
 		}
-		ss.Spans = append(ss.Spans, it.span)
+		spans[it.service] = append(spans[it.service], it.enc)
+		size += len(it.enc) + 8
 	}
-	return out
+	out := make([]*tracepb.ResourceSpans, len(services))
+	buf = slices.Grow(buf, size+len(services)*256)
+	for i, svc := range services {
+		n := len(buf)
+		buf = appendResourceSpans(buf, svc, spans[svc])
+		out[i] = &tracepb.ResourceSpans{}
+		out[i].ProtoReflect().SetUnknown(buf[n:len(buf):len(buf)])
+	}
+	return out, buf
 }
 
 // noAnswer reports whether err means the collector did not answer (down,
