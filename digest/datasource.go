@@ -8,8 +8,9 @@ const (
 	// TagDBInstance is OpenTracing's database name tag: the database.name
 	// field and stat key.
 	TagDBInstance = "db.instance"
-	// TagSQL is the statement as SOFATracer writes it (see CleanSQL): the
-	// sql field, and the stat key when TagSQLSummary is not set.
+	// TagSQL is the statement as SOFATracer writes it,
+	// SQLField(CleanSQL(statement)): the sql field, and the stat key when
+	// TagSQLSummary is not set.
 	TagSQL = "sql"
 	// TagSQLSummary, when set, replaces the statement in the stat key with
 	// a low-cardinality summary such as "SELECT orders".

@@ -64,9 +64,9 @@ func (m *meta) query(q string) *query {
 		if m.o.clean != nil {
 			st = m.o.clean(q)
 		} else {
-			st = cleanSQL(q)
+			st = digest.CleanSQL(q)
 		}
-		return &query{statement: st, sql: escapeCommas(st)}
+		return &query{statement: st, sql: digest.SQLField(st)}
 	})
 }
 
