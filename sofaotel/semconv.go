@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/sofatracer/sofatracer-go/digest"
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
@@ -174,7 +175,7 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, attrs []attribute.KeyValue
 	case s.method != "":
 		s.http(kind, t, failed, t.t[len(dst):len(dst)+len(attrs)])
 	case s.dbSystem != "":
-		s.db(t, failed, d)
+		failed = s.db(t, failed, d)
 	case s.msgSystem != "":
 		s.messaging(kind, t, failed)
 	default:
@@ -385,30 +386,28 @@ func (s *sem) rpcResult(server, failed bool) string {
 	return "01"
 }
 
-// Tags of the database and messaging layouts (SOFATracer's DataSource and
-// Spring messaging plugins).
+// Tags of the messaging layouts (SOFATracer's Spring messaging plugin);
+// database spans use digest.DataSourceClient's tags.
 const (
-	tagDBName     = "database.name"
-	tagDBType     = "database.type"
-	tagDBEndpoint = "database.endpoint"
-	tagSQL        = "sql"
-	tagSQLSummary = "sql.summary"
-	tagExecCost   = "db.execute.cost"
 	tagMsgTopic   = "msg.topic"
 	tagMsgChannel = "msg.channel"
 	tagMsgID      = "msg.id"
 )
 
-func (s *sem) db(t *tags, failed bool, d time.Duration) {
+// db writes the tags of digest.DataSourceClient, the layout sqltrace
+// writes too, and returns whether the statement failed: status Error, or
+// an error.type attribute (which semantic conventions set only on
+// failure). The layout derives result.code from the error tag.
+func (s *sem) db(t *tags, failed bool, d time.Duration) bool {
 	t.add(span.TagComponent, componentDB)
 	t.add(span.TagSpanKind, span.KindClient)
 	t.add(span.TagThreadName, s.dbSystem+"-client")
-	t.add(tagDBType, s.dbSystem)
+	t.add(digest.TagDatabaseType, s.dbSystem)
 	if s.dbName != "" {
-		t.add(tagDBName, s.dbName)
+		t.add(digest.TagDBInstance, s.dbName)
 	}
 	if s.dbQuery != "" {
-		t.add(tagSQL, s.dbQuery)
+		t.add(digest.TagSQL, digest.SQLField(digest.CleanSQL(s.dbQuery)))
 	}
 	// The stat key names the statement by its summary, never by raw SQL
 	// with literals, which would make a row per statement.
@@ -417,17 +416,13 @@ func (s *sem) db(t *tags, failed bool, d time.Duration) {
 		summary = strings.TrimSpace(s.dbOperation + " " + s.dbCollection)
 	}
 	if summary != "" {
-		t.add(tagSQLSummary, summary)
+		t.add(digest.TagSQLSummary, summary)
 	}
 	if ep := hostPort(s.serverAddr, s.serverPort); ep != "" {
-		t.add(tagDBEndpoint, ep)
+		t.add(digest.TagPeerAddress, ep)
 	}
-	t.add(tagExecCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
-	if failed {
-		t.add(span.TagResultCode, "failed")
-	} else {
-		t.add(span.TagResultCode, "success")
-	}
+	t.add(digest.TagExecuteCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
+	return failed || s.errorType != ""
 }
 
 func (s *sem) messaging(kind trace.SpanKind, t *tags, failed bool) {
