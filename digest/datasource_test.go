@@ -10,9 +10,15 @@ import (
 
 // testDBComponent is registered for DataSourceClient by these tests, as a
 // database plugin registers its own component.
-const testDBComponent = "digest-test-db"
+const (
+	testDBComponent    = "digest-test-db"
+	testRedisComponent = "digest-test-redis"
+)
 
-func init() { digest.Register(digest.DataSourceClient, span.KindClient, testDBComponent) }
+func init() {
+	digest.Register(digest.DataSourceClient, span.KindClient, testDBComponent)
+	digest.Register(digest.Redis, span.KindClient, testRedisComponent)
+}
 
 // dataSourceTags are the tags a database plugin sets on a statement's span.
 func dataSourceTags(failed bool) []span.Tag {

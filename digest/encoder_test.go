@@ -159,6 +159,13 @@ var layoutCases = []layoutCase{
 		values: map[string]string{"result.code": "success", "sql": "", "database.endpoint": ""},
 	},
 	{
+		name: "redis", layout: digest.Redis,
+		tags: []span.Tag{{Key: span.TagComponent, Value: testRedisComponent}, {Key: span.TagSpanKind, Value: span.KindClient},
+			{Key: digest.TagDBType, Value: "redis"}, {Key: span.TagMethod, Value: "SET"}, {Key: span.TagError, Value: true}},
+		keys:   commonKeys("db.type", "method"),
+		values: map[string]string{"result.code": "99", "db.type": "redis", "method": "SET"},
+	},
+	{
 		name: "biz", layout: digest.Biz,
 		tags: []span.Tag{
 			{Key: "order.id", Value: "42"}, {Key: "count", Value: 3}, {Key: "ok", Value: true},

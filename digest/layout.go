@@ -349,6 +349,7 @@ func init() {
 		l.index()
 	}
 	DataSourceClient.index()
+	Redis.index()
 }
 
 // keyUse says why extraTags must treat a tag key specially.

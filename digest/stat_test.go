@@ -45,6 +45,8 @@ func TestSuccess(t *testing.T) {
 		{"datasource ok", digest.DataSourceClient, dataSourceTags(false), "success", true},
 		{"datasource error", digest.DataSourceClient, dataSourceTags(true), "failed", false},
 		{"datasource error text", digest.DataSourceClient, []span.Tag{tag(span.TagError, "true")}, "failed", false},
+		{"redis ok", digest.Redis, nil, "00", true},
+		{"redis error", digest.Redis, []span.Tag{tag(span.TagError, true)}, "99", false},
 		{"biz ok", digest.Biz, nil, "", true},
 		{"biz error", digest.Biz, []span.Tag{tag(span.TagError, true)}, "", false},
 	}

@@ -143,7 +143,7 @@ func TestOneTrace(t *testing.T) {
 		{digest.HTTPServer, nil, []string{"0.1"}},
 		{digest.DataSourceClient, []string{"database.name", "sql", "connection.establish.span", "db.execute.cost", "database.type", "database.endpoint"},
 			[]string{"0.1.1 postgresql sofa", "0.1.2 mysql sofa", "0.1.3 sqlite one.db"}},
-		{redistrace.Layout, []string{"db.type", "method"}, []string{"0.1.4 redis SET"}},
+		{digest.Redis, []string{"db.type", "method"}, []string{"0.1.4 redis SET"}},
 	}
 	traceID := ""
 	for _, f := range files {
@@ -166,7 +166,7 @@ func TestOneTrace(t *testing.T) {
 			switch f.l {
 			case digest.DataSourceClient:
 				got += " " + vals["database.type"] + " " + vals["database.name"]
-			case redistrace.Layout:
+			case digest.Redis:
 				got += " " + vals["db.type"] + " " + vals["method"]
 			}
 			if got != f.want[i] {
