@@ -116,3 +116,46 @@ func jsonLines(t *testing.T, path string) []jsonLine {
 	}
 	return out
 }
+
+// Redis spans (as redisotel makes them: named after the command, with
+// db.system redis and the statement) are written in digest.Redis, the
+// layout redistrace writes, with Java's keys; the command is the method,
+// keys and values stay out of the line, and a failed command is "99".
+func TestRedisSpansUseRedisLayout(t *testing.T) {
+	tr, cap := newTracer(t, "redisapp")
+	ot := NewTracerProvider(tr).Tracer("x")
+	for _, c := range []struct {
+		op     string
+		status codes.Code
+	}{{"set", codes.Unset}, {"get", codes.Error}} {
+		_, sp := ot.Start(context.Background(), c.op, trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("db.system", "redis"), attribute.String("db.statement", c.op+" secret-key secret-value")))
+		sp.SetStatus(c.status, "")
+		sp.End()
+		if l := digest.Classify(cap.byName(t, c.op)); l != digest.Redis {
+			t.Fatalf("%s: layout %s, want digest.Redis", c.op, l.Name)
+		}
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := tr.Reporter().DigestPath(digest.Redis, false)
+	if b, err := os.ReadFile(p); err != nil || bytes.Contains(b, []byte("secret")) {
+		t.Fatalf("%s: %v, %s", p, err, b)
+	}
+	keys := []string{"time", "local.app", "traceId", "spanId", "span.kind", "result.code", "current.thread.name",
+		"time.cost.milliseconds", "db.type", "method", "sys.baggage", "biz.baggage"}
+	want := [][2]string{{"SET", "00"}, {"GET", "99"}}
+	lines := jsonLines(t, p)
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d", len(lines), len(want))
+	}
+	for i, l := range lines {
+		if !slices.Equal(l.keys, keys) {
+			t.Errorf("line %d keys\n got %q\nwant %q", i, l.keys, keys)
+		}
+		if l.vals["method"] != want[i][0] || l.vals["result.code"] != want[i][1] || l.vals["db.type"] != "redis" {
+			t.Errorf("line %d: %v, want method %s result.code %s", i, l.vals, want[i][0], want[i][1])
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 // registers layouts.
 const (
 	componentDB        = "sofaotel-db"
+	componentRedis     = "sofaotel-redis"
 	componentMessaging = "sofaotel-messaging"
 )
 
@@ -18,8 +19,8 @@ func tagField(name string, tags ...string) digest.Field {
 
 // Layouts of messaging spans, as SOFATracer's Spring messaging plugin
 // writes them (message-pub-digest.log, message-sub-digest.log). Database
-// spans use digest.DataSourceClient, the DataSource layout every database
-// plugin shares.
+// spans use digest.DataSourceClient and Redis spans digest.Redis, the
+// layouts the database plugins share.
 var (
 	messagePubLayout = &digest.Layout{
 		Name: "message-pub",
@@ -62,6 +63,7 @@ var (
 
 func init() {
 	digest.Register(digest.DataSourceClient, span.KindClient, componentDB)
+	digest.Register(digest.Redis, span.KindClient, componentRedis)
 	digest.Register(messagePubLayout, span.KindProducer, componentMessaging)
 	digest.Register(messageSubLayout, span.KindConsumer, componentMessaging)
 }

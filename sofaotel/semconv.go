@@ -158,7 +158,7 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 // conventions call for (HTTP server or client, RPC client or server,
 // database, messaging; none makes it a biz span).
 // They are appended to dst.
-func semconvTags(dst []span.Tag, kind trace.SpanKind, attrs []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
+func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
 	t := &tags{dst}
 	for _, a := range attrs {
 		t.add(string(a.Key), tagValue(a))
@@ -174,6 +174,8 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, attrs []attribute.KeyValue
 		failed = s.rpc(kind, t, failed)
 	case s.method != "":
 		s.http(kind, t, failed, t.t[len(dst):len(dst)+len(attrs)])
+	case s.dbSystem == "redis":
+		failed = s.redis(t, name, failed)
 	case s.dbSystem != "":
 		failed = s.db(t, failed, d)
 	case s.msgSystem != "":
@@ -422,6 +424,24 @@ func (s *sem) db(t *tags, failed bool, d time.Duration) bool {
 		t.add(digest.TagPeerAddress, ep)
 	}
 	t.add(digest.TagExecuteCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
+	return failed || s.errorType != ""
+}
+
+// redis writes the tags of digest.Redis, the layout redistrace writes
+// too: method is db.operation.name, else the span name (redisotel names a
+// span after its command), upper case. The statement, which holds keys
+// and values, stays out of the line. It returns whether the command
+// failed, as db.
+func (s *sem) redis(t *tags, name string, failed bool) bool {
+	t.add(span.TagComponent, componentRedis)
+	t.add(span.TagSpanKind, span.KindClient)
+	t.add(span.TagThreadName, "redis-client")
+	t.add(digest.TagDBType, s.dbSystem)
+	method := s.dbOperation
+	if method == "" {
+		method = name
+	}
+	t.add(span.TagMethod, strings.ToUpper(method))
 	return failed || s.errorType != ""
 }
 

@@ -58,6 +58,8 @@ func TestSemanticConventionsToDigestLines(t *testing.T) {
 			"datasource-client", map[string]string{"span.kind": "client", "database.name": "shop", "sql": "SELECT * FROM orders WHERE id=$1", "database.type": "postgresql", "database.endpoint": "db:5432", "result.code": "success"}},
 		{"db old", trace.SpanKindClient, []kv{s("db.system", "mysql"), s("db.name", "legacy"), s("db.statement", "UPDATE t SET a=1")}, codes.Error, "deadlock",
 			"datasource-client", map[string]string{"database.name": "legacy", "sql": "UPDATE t SET a=1", "database.type": "mysql", "result.code": "failed"}},
+		{"redis current", trace.SpanKindClient, []kv{s("db.system.name", "redis"), s("db.operation.name", "hget"), s("db.query.text", "HGET k f")}, codes.Unset, "",
+			"redis", map[string]string{"span.kind": "client", "db.type": "redis", "method": "HGET", "result.code": "00", "current.thread.name": "redis-client"}},
 		{"messaging send current", trace.SpanKindProducer, []kv{s("messaging.system", "kafka"), s("messaging.operation.type", "send"), s("messaging.destination.name", "orders"), s("messaging.message.id", "m1")}, codes.Unset, "",
 			"message-pub", map[string]string{"span.kind": "producer", "msg.topic": "orders", "msg.channel": "kafka", "msg.id": "m1", "remote.app": "broker", "result.code": "00"}},
 		{"messaging process old", trace.SpanKindInternal, []kv{s("messaging.system", "rabbitmq"), s("messaging.operation", "process"), s("messaging.destination.name", "q")}, codes.Error, "nack",

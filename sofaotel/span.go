@@ -174,7 +174,7 @@ func (w *Span) End(opts ...trace.SpanEndOption) {
 			d = end.Sub(w.sp.StartTime())
 		}
 		tags := make([]span.Tag, 0, len(attrs)+12)
-		w.sp.SetTags(semconvTags(tags, w.kind, attrs, st, firstNonEmpty(desc, errMsg), d)...)
+		w.sp.SetTags(semconvTags(tags, w.kind, w.sp.OperationName(), attrs, st, firstNonEmpty(desc, errMsg), d)...)
 	}
 	if end.IsZero() {
 		w.sp.Finish()
