@@ -141,6 +141,31 @@ var layoutCases = []layoutCase{
 		plainFields: 3 + 15 + 1,
 	},
 	{
+		// Java's DataSource order, with no error field; a failed statement
+		// is "failed".
+		name: "datasource client", layout: digest.DataSourceClient, tags: dataSourceTags(true),
+		keys: commonKeys("database.name", "sql", "connection.establish.span", "db.execute.cost",
+			"database.type", "database.endpoint"),
+		values: map[string]string{
+			"span.kind": "client", "result.code": "failed", "current.thread.name": "datasource-client",
+			"database.name": "shop", "sql": "SELECT a%2C b FROM t", "connection.establish.span": "12ms",
+			"db.execute.cost": "3ms", "database.type": "postgresql", "database.endpoint": "db:5432",
+		},
+	},
+	{
+		name: "datasource client minimal", layout: digest.DataSourceClient,
+		tags:   []span.Tag{{Key: span.TagComponent, Value: testDBComponent}, {Key: span.TagSpanKind, Value: span.KindClient}},
+		keys:   commonKeys("database.name", "sql", "connection.establish.span", "db.execute.cost", "database.type", "database.endpoint"),
+		values: map[string]string{"result.code": "success", "sql": "", "database.endpoint": ""},
+	},
+	{
+		name: "redis", layout: digest.Redis,
+		tags: []span.Tag{{Key: span.TagComponent, Value: testRedisComponent}, {Key: span.TagSpanKind, Value: span.KindClient},
+			{Key: digest.TagDBType, Value: "redis"}, {Key: span.TagMethod, Value: "SET"}, {Key: span.TagError, Value: true}},
+		keys:   commonKeys("db.type", "method"),
+		values: map[string]string{"result.code": "99", "db.type": "redis", "method": "SET"},
+	},
+	{
 		name: "biz", layout: digest.Biz,
 		tags: []span.Tag{
 			{Key: "order.id", Value: "42"}, {Key: "count", Value: 3}, {Key: "ok", Value: true},

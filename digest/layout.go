@@ -278,10 +278,13 @@ type registryKey struct{ component, kind string }
 
 // Register makes spans whose component tag is one of components and whose
 // span.kind is kind use l. Plugins of other components call it from init.
+// A layout may be registered for several components, by several packages.
 func Register(l *Layout, kind string, components ...string) {
-	l.index()
 	registryMu.Lock()
 	defer registryMu.Unlock()
+	if l.keys == nil {
+		l.index()
+	}
 	m := map[registryKey]*Layout{}
 	if old := registry.Load(); old != nil {
 		maps.Copy(m, *old)
@@ -348,6 +351,8 @@ func init() {
 	for _, l := range builtin {
 		l.index()
 	}
+	DataSourceClient.index()
+	Redis.index()
 }
 
 // keyUse says why extraTags must treat a tag key specially.

@@ -42,6 +42,11 @@ func TestSuccess(t *testing.T) {
 		{"rpc timeout", digest.RPCClient, append(slices.Clone(rpc), tag(span.TagResultCode, "03")), "03", false},
 		{"rpc code 0", digest.RPCClient, append(slices.Clone(rpc), tag(span.TagResultCode, "0")), "0", true},
 		{"rpc blank code", digest.RPCClient, append(slices.Clone(rpc), tag(span.TagResultCode, "")), "", true},
+		{"datasource ok", digest.DataSourceClient, dataSourceTags(false), "success", true},
+		{"datasource error", digest.DataSourceClient, dataSourceTags(true), "failed", false},
+		{"datasource error text", digest.DataSourceClient, []span.Tag{tag(span.TagError, "true")}, "failed", false},
+		{"redis ok", digest.Redis, nil, "00", true},
+		{"redis error", digest.Redis, []span.Tag{tag(span.TagError, true)}, "99", false},
 		{"biz ok", digest.Biz, nil, "", true},
 		{"biz error", digest.Biz, []span.Tag{tag(span.TagError, true)}, "", false},
 	}
@@ -100,6 +105,16 @@ func TestAppendStat(t *testing.T) {
 			"rpc server", digest.RPCServer,
 			[]span.Tag{{Key: span.TagService, Value: "S"}, {Key: span.TagMethod, Value: "m"}, {Key: span.TagPeerService, Value: "caller"}}, "op",
 			[]string{"local.app", "service", "method", "remote.app"}, []string{"t", "S", "m", "caller"}, false,
+		},
+		{
+			"datasource", digest.DataSourceClient, dataSourceTags(false), "op",
+			[]string{"local.app", "database.name", "sql"}, []string{"t", "shop", "SELECT a%2C b FROM t"}, true,
+		},
+		{
+			// A summary keeps statements with literals in one row.
+			"datasource summary", digest.DataSourceClient,
+			append(dataSourceTags(false), span.Tag{Key: digest.TagSQLSummary, Value: "SELECT t"}), "op",
+			[]string{"local.app", "database.name", "sql"}, []string{"t", "shop", "SELECT t"}, true,
 		},
 		{
 			"biz hostile", digest.Biz, nil, "op,\"x\"\n\x00y",

@@ -27,8 +27,13 @@
 //     rpc.response.status_code, rpc.status_code or rpc.grpc.status_code);
 //   - http.request.method / http.method: http-server or http-client
 //     (request.url from url.* and server.*, or url.full / http.url);
-//   - db.system.name / db.system: datasource-client (database.name, sql,
-//     database.type, database.endpoint; result.code success or failed);
+//   - db.system.name / db.system redis: redis, in digest.Redis as
+//     redistrace writes it (db.type, method: db.operation.name, else the
+//     span name, upper case; result.code 00 or 99);
+//   - db.system.name / db.system, any other: datasource-client, in
+//     digest.DataSourceClient as sqltrace writes it (database.name, sql,
+//     database.type, database.endpoint; result.code failed on status
+//     Error or an error.type attribute, else success);
 //   - messaging.system: message-pub or message-sub (msg.topic,
 //     msg.channel, msg.id; result.code 00 or 99);
 //   - anything else: biz, with every attribute as an extra field.

@@ -5,9 +5,11 @@ import (
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
-// Components of the spans this package writes in its own layouts.
+// Components of database and messaging spans, for which this package
+// registers layouts.
 const (
 	componentDB        = "sofaotel-db"
+	componentRedis     = "sofaotel-redis"
 	componentMessaging = "sofaotel-messaging"
 )
 
@@ -15,30 +17,11 @@ func tagField(name string, tags ...string) digest.Field {
 	return digest.Field{Name: name, Source: digest.FromTag, Tags: tags}
 }
 
-// Layouts of database and messaging spans, as SOFATracer's DataSource
-// (datasource-client-digest.log) and Spring messaging
-// (message-pub-digest.log, message-sub-digest.log) plugins write them.
+// Layouts of messaging spans, as SOFATracer's Spring messaging plugin
+// writes them (message-pub-digest.log, message-sub-digest.log). Database
+// spans use digest.DataSourceClient and Redis spans digest.Redis, the
+// layouts the database plugins share.
 var (
-	dataSourceLayout = &digest.Layout{
-		Name: "datasource-client",
-		Fields: []digest.Field{
-			tagField("database.name", tagDBName),
-			tagField("sql", tagSQL),
-			tagField("connection.establish.span", "connection.establish.span"),
-			tagField("db.execute.cost", tagExecCost),
-			tagField("database.type", tagDBType),
-			tagField("database.endpoint", tagDBEndpoint),
-			{Name: "error", Source: digest.FromError},
-		},
-		StatKey: []digest.Field{
-			{Name: "local.app", Source: digest.FromApp},
-			tagField("database.name", tagDBName),
-			tagField("sql", tagSQLSummary, tagSQL),
-		},
-		StatLoadTest: true,
-		Result:       func(*span.Span) string { return "success" },
-		Success:      func(code string, failed bool) bool { return code == "success" && !failed },
-	}
 	messagePubLayout = &digest.Layout{
 		Name: "message-pub",
 		Fields: []digest.Field{
@@ -79,7 +62,8 @@ var (
 )
 
 func init() {
-	digest.Register(dataSourceLayout, span.KindClient, componentDB)
+	digest.Register(digest.DataSourceClient, span.KindClient, componentDB)
+	digest.Register(digest.Redis, span.KindClient, componentRedis)
 	digest.Register(messagePubLayout, span.KindProducer, componentMessaging)
 	digest.Register(messageSubLayout, span.KindConsumer, componentMessaging)
 }

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/sofatracer/sofatracer-go/digest"
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
@@ -160,7 +161,7 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 // database, messaging; none makes it a biz span).
 // The attributes are those set at the start, then the later ones; the
 // tags are appended to dst.
-func semconvTags(dst []span.Tag, kind trace.SpanKind, attrs, late []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
+func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
 	t := dst
 	for _, a := range attrs {
 		t = add(t, string(a.Key), tagValue(a))
@@ -180,8 +181,10 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, attrs, late []attribute.Ke
 		t, failed = s.rpc(kind, t, failed)
 	case s.method != "":
 		t = s.http(kind, t, failed, t[len(dst):len(dst)+len(attrs)+len(late)])
+	case s.dbSystem == "redis":
+		t, failed = s.redis(t, name, failed)
 	case s.dbSystem != "":
-		t = s.db(t, failed, d)
+		t, failed = s.db(t, failed, d)
 	case s.msgSystem != "":
 		t = s.messaging(kind, t, failed)
 	default:
@@ -390,48 +393,61 @@ func (s *sem) rpcResult(server, failed bool) string {
 	return "01"
 }
 
-// Tags of the database and messaging layouts (SOFATracer's DataSource and
-// Spring messaging plugins).
+// Tags of the messaging layouts (SOFATracer's Spring messaging plugin);
+// database spans use digest.DataSourceClient's tags.
 const (
-	tagDBName     = "database.name"
-	tagDBType     = "database.type"
-	tagDBEndpoint = "database.endpoint"
-	tagSQL        = "sql"
-	tagSQLSummary = "sql.summary"
-	tagExecCost   = "db.execute.cost"
 	tagMsgTopic   = "msg.topic"
 	tagMsgChannel = "msg.channel"
 	tagMsgID      = "msg.id"
 )
 
-func (s *sem) db(t []span.Tag, failed bool, d time.Duration) []span.Tag {
+// db writes the tags of digest.DataSourceClient, the layout sqltrace
+// writes too, and returns whether the statement failed: status Error, or
+// an error.type attribute (which semantic conventions set only on
+// failure). The layout derives result.code from the error tag.
+func (s *sem) db(t []span.Tag, failed bool, d time.Duration) ([]span.Tag, bool) {
 	t = add(t, span.TagComponent, componentDB)
 	t = add(t, span.TagSpanKind, span.KindClient)
 	t = add(t, span.TagThreadName, s.dbSystem+"-client")
-	t = add(t, tagDBType, s.dbSystem)
+	t = add(t, digest.TagDatabaseType, s.dbSystem)
 	if s.dbName != "" {
-		t = add(t, tagDBName, s.dbName)
+		t = add(t, digest.TagDBInstance, s.dbName)
 	}
 	if s.dbQuery != "" {
-		t = add(t, tagSQL, s.dbQuery)
+		t = add(t, digest.TagSQL, digest.SQLField(digest.CleanSQL(s.dbQuery)))
 	}
-	// The stat key names the statement by its summary, never by raw SQL
-	// with literals, which would make a row per statement.
+	// The stat key names the statement by its summary when there is one
+	// (else by its text), so that literals do not make a row per statement.
 	summary := s.dbSummary
 	if summary == "" {
 		summary = strings.TrimSpace(s.dbOperation + " " + s.dbCollection)
 	}
 	if summary != "" {
-		t = add(t, tagSQLSummary, summary)
+		t = add(t, digest.TagSQLSummary, summary)
 	}
 	if ep := hostPort(s.serverAddr, s.serverPort); ep != "" {
-		t = add(t, tagDBEndpoint, ep)
+		t = add(t, digest.TagPeerAddress, ep)
 	}
-	t = add(t, tagExecCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
-	if failed {
-		return add(t, span.TagResultCode, "failed")
+	t = add(t, digest.TagExecuteCost, strconv.FormatInt(d.Milliseconds(), 10)+"ms")
+	return t, failed || s.errorType != ""
+}
+
+// redis writes the tags of digest.Redis, the layout redistrace writes
+// too: method is db.operation.name, else the span name (redisotel names a
+// span after its command), upper case. The statement, which holds keys
+// and values, stays out of the line. It returns whether the command
+// failed, as db.
+func (s *sem) redis(t []span.Tag, name string, failed bool) ([]span.Tag, bool) {
+	t = add(t, span.TagComponent, componentRedis)
+	t = add(t, span.TagSpanKind, span.KindClient)
+	t = add(t, span.TagThreadName, "redis-client")
+	t = add(t, digest.TagDBType, s.dbSystem)
+	method := s.dbOperation
+	if method == "" {
+		method = name
 	}
-	return add(t, span.TagResultCode, "success")
+	t = add(t, span.TagMethod, strings.ToUpper(method))
+	return t, failed || s.errorType != ""
 }
 
 func (s *sem) messaging(kind trace.SpanKind, t []span.Tag, failed bool) []span.Tag {

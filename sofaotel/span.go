@@ -183,7 +183,7 @@ func (w *Span) End(opts ...trace.SpanEndOption) {
 			d = end.Sub(w.sp.StartTime())
 		}
 		var buf [32]span.Tag // SetTags copies them: most spans need no heap
-		w.sp.SetTags(semconvTags(buf[:0], w.kind, attrs, late, st, firstNonEmpty(desc, errMsg), d)...)
+		w.sp.SetTags(semconvTags(buf[:0], w.kind, w.sp.OperationName(), attrs, late, st, firstNonEmpty(desc, errMsg), d)...)
 	}
 	if end.IsZero() {
 		w.sp.Finish()

@@ -111,7 +111,7 @@ func run(args []string, out io.Writer) error {
 	if err := t.Close(); err != nil {
 		return err
 	}
-	for _, l := range []*digest.Layout{digest.HTTPClient, digest.HTTPServer, sqltrace.Layout, redistrace.Layout} {
+	for _, l := range []*digest.Layout{digest.HTTPClient, digest.HTTPServer, digest.DataSourceClient, digest.Redis} {
 		p := t.Reporter().DigestPath(l, false)
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -141,9 +141,9 @@ func TestOneTrace(t *testing.T) {
 	}{
 		{digest.HTTPClient, nil, []string{"0"}},
 		{digest.HTTPServer, nil, []string{"0.1"}},
-		{sqltrace.Layout, []string{"database.name", "sql", "connection.establish.span", "db.execute.cost", "database.type", "database.endpoint"},
+		{digest.DataSourceClient, []string{"database.name", "sql", "connection.establish.span", "db.execute.cost", "database.type", "database.endpoint"},
 			[]string{"0.1.1 postgresql sofa", "0.1.2 mysql sofa", "0.1.3 sqlite one.db"}},
-		{redistrace.Layout, []string{"db.type", "method"}, []string{"0.1.4 redis SET"}},
+		{digest.Redis, []string{"db.type", "method"}, []string{"0.1.4 redis SET"}},
 	}
 	traceID := ""
 	for _, f := range files {
@@ -164,9 +164,9 @@ func TestOneTrace(t *testing.T) {
 			}
 			got := vals["spanId"]
 			switch f.l {
-			case sqltrace.Layout:
+			case digest.DataSourceClient:
 				got += " " + vals["database.type"] + " " + vals["database.name"]
-			case redistrace.Layout:
+			case digest.Redis:
 				got += " " + vals["db.type"] + " " + vals["method"]
 			}
 			if got != f.want[i] {

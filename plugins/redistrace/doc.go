@@ -11,11 +11,11 @@
 // WithRootSpans).
 //
 // With the SOFATracer tracer they are written to redis-digest.log and
-// redis-stat.log in SOFATracer's Redis layout (see Layout): db.type
+// redis-stat.log in SOFATracer's Redis layout, digest.Redis: db.type
 // "redis" and method after the common prefix, result.code "00", or "99"
 // when the command failed; redis.Nil (a missing key) is not a failure.
 // The stat key is local.app, db.type and method: unlike Java's (local.app,
-// db.type), it tells the commands apart (see Layout).
+// db.type), it tells the commands apart (see digest.Redis).
 //
 // The commands go-redis sends on its own when it opens a connection
 // (HELLO, CLIENT SETNAME, CLIENT SETINFO, CLIENT MAINT_NOTIFICATIONS, and

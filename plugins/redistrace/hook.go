@@ -14,52 +14,23 @@ import (
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
-// Component is the component tag of the spans of this package.
+// Component is the component tag of the spans of this package; the
+// SOFATracer tracer writes such client spans in digest.Redis.
 const Component = "go-redis"
 
-// Tag keys besides the OpenTracing ones (component, span.kind, db.type,
-// db.statement).
+// Tag keys and values besides the digest.Redis ones (db.type, method)
+// and the common ones.
 const (
 	TagCommands = "redis.commands" // a pipeline's command names, space-separated
-	tagDBType   = "db.type"
 	tagStmt     = "db.statement"
 	dbTypeRedis = "redis"
 	threadName  = "redis-client"
 	opPipeline  = "PIPELINE"
 	opMulti     = "MULTI"
-	codeOK      = "00"
-	codeFailed  = "99"
 	maxStmtLen  = 1024
 )
 
-// Layout is SOFATracer's Redis layout: redis-digest.log and
-// redis-stat.log, with db.type and method after the common prefix and
-// result.code "00" or "99". Its stat key adds method to Java's local.app,
-// db.type, after them, so that a stat line says which command took the
-// time; JSON readers find every key by name, and in plain lines local.app
-// and db.type keep their columns.
-var Layout = &digest.Layout{
-	Name: "redis",
-	Fields: []digest.Field{
-		{Name: "db.type", Tags: []string{tagDBType}},
-		{Name: "method", Tags: []string{span.TagMethod}},
-	},
-	StatKey: []digest.Field{
-		{Name: "local.app", Source: digest.FromApp},
-		{Name: "db.type", Tags: []string{tagDBType}},
-		{Name: "method", Tags: []string{span.TagMethod}},
-	},
-	StatLoadTest: true,
-	Result: func(s *span.Span) string {
-		if v, _ := s.Tag(span.TagError).(bool); v {
-			return codeFailed
-		}
-		return codeOK
-	},
-	Success: func(code string, _ bool) bool { return code == codeOK },
-}
-
-func init() { digest.Register(Layout, span.KindClient, Component) }
+func init() { digest.Register(digest.Redis, span.KindClient, Component) }
 
 // Option configures NewHook.
 type Option func(*options)
@@ -248,7 +219,7 @@ func (h *hook) start(ctx context.Context, method any) opentracing.Span {
 		span.Tag{Key: span.TagComponent, Value: Component},
 		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
 		span.Tag{Key: span.TagThreadName, Value: threadName},
-		span.Tag{Key: tagDBType, Value: dbTypeRedis},
+		span.Tag{Key: digest.TagDBType, Value: dbTypeRedis},
 		span.Tag{Key: span.TagMethod, Value: method})
 	return sp
 }

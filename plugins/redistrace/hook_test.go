@@ -65,7 +65,7 @@ func TestHTTPChain(t *testing.T) {
 			"db.type": "redis", "method": m, "sys.baggage": "", "biz.baggage": "",
 		})
 	}
-	stat := logtest.Stat(t, tr, redistrace.Layout)
+	stat := logtest.Stat(t, tr, digest.Redis)
 	if n := logtest.Count(stat, map[string]string{"local.app": "chain", "db.type": "redis", "method": "GET", "success": "Y"}); n != 1 {
 		t.Errorf("GET stat count %d: %v", n, stat)
 	}
@@ -103,7 +103,7 @@ func TestNilAndFailure(t *testing.T) {
 	if s := rec.all()[1]; s.Tag("error") != true || !strings.Contains(s.Tag("error.message").(string), "not an integer") {
 		t.Errorf("span tags %v", s.Tags())
 	}
-	stat := logtest.Stat(t, tr, redistrace.Layout)
+	stat := logtest.Stat(t, tr, digest.Redis)
 	if n := logtest.Count(stat, map[string]string{"method": "INCR", "success": "N"}); n != 1 {
 		t.Errorf("stat %v", stat)
 	}
@@ -175,7 +175,7 @@ func TestStatements(t *testing.T) {
 		if on != (st == "set "+k+" secret-value") {
 			t.Errorf("WithStatements(%v): db.statement %q", on, st)
 		}
-		for _, p := range []string{tr.Reporter().DigestPath(redistrace.Layout, false), tr.Reporter().StatPath(redistrace.Layout, false)} {
+		for _, p := range []string{tr.Reporter().DigestPath(digest.Redis, false), tr.Reporter().StatPath(digest.Redis, false)} {
 			b, err := os.ReadFile(p)
 			if err != nil || strings.Contains(string(b), "secret") {
 				t.Errorf("%s: %v, holds a key or value: %s", p, err, b)

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/sofatracer/sofatracer-go/digest"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/logtest"
 	"github.com/sofatracer/sofatracer-go/plugins/redistrace"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -55,7 +56,7 @@ var javaOrder = []string{"time", "local.app", "traceId", "spanId", "span.kind", 
 func digestLines(t testing.TB, tr *tracer.Tracer) []logtest.Line {
 	t.Helper()
 	tr.Close()
-	b, err := os.ReadFile(tr.Reporter().DigestPath(redistrace.Layout, false))
+	b, err := os.ReadFile(tr.Reporter().DigestPath(digest.Redis, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,8 @@
 //
 // With the SOFATracer tracer the spans are written to
 // datasource-client-digest.log and datasource-client-stat.log in
-// SOFATracer's DataSource layout (see Layout). The spans also carry the
+// SOFATracer's DataSource layout, digest.DataSourceClient, which every
+// database plugin of this project shares. The spans also carry the
 // OpenTracing tags component, span.kind, db.type ("sql"), db.instance,
 // db.statement and peer.address, so a Zipkin collector shows the same.
 //

@@ -12,7 +12,6 @@ import (
 	"github.com/opentracing/opentracing-go"
 
 	"github.com/sofatracer/sofatracer-go/plugins/internal/logtest"
-	"github.com/sofatracer/sofatracer-go/plugins/sqltrace"
 )
 
 // optional lists the optional interfaces of connections and statements.
@@ -217,5 +216,3 @@ func TestErrSkip(t *testing.T) {
 	logtest.Expect(t, "errskip", l, map[string]string{"spanId": "0.1", "result.code": "success",
 		"sql": "INSERT INTO " + tbl + " (id%2C name) VALUES (?%2C ?)"})
 }
-
-var _ = sqltrace.Layout

@@ -31,22 +31,6 @@ func TestParseDSN(t *testing.T) {
 	}
 }
 
-func TestCleanSQL(t *testing.T) {
-	for in, want := range map[string]string{
-		"  SELECT a,\n\r  b | c  FROM t  ": "SELECT a, b c FROM t",
-		"":                                 "",
-		strings.Repeat("x", 5000):          strings.Repeat("x", 4096) + " ...",
-		strings.Repeat("é", 3000):          strings.Repeat("é", 2048) + " ...",
-	} {
-		if got := cleanSQL(in); got != want {
-			t.Errorf("cleanSQL(%.40q) = %.40q, want %.40q", in, got, want)
-		}
-	}
-	if got := escapeCommas("a,b"); got != "a%2Cb" {
-		t.Errorf("escapeCommas: %q", got)
-	}
-}
-
 // FuzzParseDSN: no input panics, and a password written into a DSN of
 // any of the three forms never appears in what the parser keeps.
 func FuzzParseDSN(f *testing.F) {

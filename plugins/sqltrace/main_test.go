@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 	_ "modernc.org/sqlite"
 
+	"github.com/sofatracer/sofatracer-go/digest"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/logtest"
 	"github.com/sofatracer/sofatracer-go/plugins/sqltrace"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -176,7 +177,7 @@ func rawLines(t testing.TB, path string, order []string) []logtest.Line {
 func digestLines(t testing.TB, tr *tracer.Tracer) []logtest.Line {
 	t.Helper()
 	tr.Close()
-	p := tr.Reporter().DigestPath(sqltrace.Layout, false)
+	p := tr.Reporter().DigestPath(digest.DataSourceClient, false)
 	if _, err := os.Stat(p); err != nil {
 		return nil
 	}

@@ -89,7 +89,7 @@ func TestHTTPChain(t *testing.T) {
 		if lines[1].S("connection.establish.span") != "0ms" || lines[3].S("connection.establish.span") != "0ms" {
 			t.Errorf("later statements on a connection have an establish time: %v", lines)
 		}
-		stat := logtest.Stat(t, tr, sqltrace.Layout)
+		stat := logtest.Stat(t, tr, digest.DataSourceClient)
 		if n := logtest.Count(stat, map[string]string{"local.app": "chain", "database.name": b.dbName,
 			"sql": "SELECT name FROM " + tbl + " WHERE id = 1", "success": "Y"}); n != 1 {
 			t.Errorf("stat count %d, want 1: %v", n, stat)
@@ -128,7 +128,13 @@ func TestFailures(t *testing.T) {
 		if len(spans) != 2 || spans[0].Tag("error") != true || spans[0].Tag("error.message") == nil {
 			t.Fatalf("spans without the error: %v", spans)
 		}
-		stat := logtest.Stat(t, tr, sqltrace.Layout)
+		// The one DataSource layout of the SDK, shared with sofaotel.
+		for _, s := range spans {
+			if l := digest.Classify(s); l != digest.DataSourceClient {
+				t.Errorf("span written in layout %s, want digest.DataSourceClient", l.Name)
+			}
+		}
+		stat := logtest.Stat(t, tr, digest.DataSourceClient)
 		if n := logtest.Count(stat, map[string]string{"success": "N"}); n != 2 {
 			t.Errorf("failed stat count %d, want 2: %v", n, stat)
 		}
@@ -268,7 +274,7 @@ func TestPlain(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr.Close()
-	raw, err := os.ReadFile(tr.Reporter().DigestPath(sqltrace.Layout, false))
+	raw, err := os.ReadFile(tr.Reporter().DigestPath(digest.DataSourceClient, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/digest"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -63,9 +64,9 @@ func (m *meta) query(q string) *query {
 		if m.o.clean != nil {
 			st = m.o.clean(q)
 		} else {
-			st = cleanSQL(q)
+			st = digest.CleanSQL(q)
 		}
-		return &query{statement: st, sql: escapeCommas(st)}
+		return &query{statement: st, sql: digest.SQLField(st)}
 	})
 }
 
@@ -147,17 +148,17 @@ func (m *meta) end(cl call, q string, c *conn, err error) {
 		span.Tag{Key: span.TagThreadName, Value: threadName},
 		span.Tag{Key: tagDBType, Value: dbTypeSQL},
 		span.Tag{Key: tagDBStatement, Value: qv.statement},
-		span.Tag{Key: TagSQL, Value: qv.sql},
-		span.Tag{Key: TagEstablishCost, Value: msValue(c.establish.Swap(0))},
-		span.Tag{Key: TagExecuteCost, Value: cost})
+		span.Tag{Key: digest.TagSQL, Value: qv.sql},
+		span.Tag{Key: digest.TagEstablishCost, Value: msValue(c.establish.Swap(0))},
+		span.Tag{Key: digest.TagExecuteCost, Value: cost})
 	if m.dbType != nil {
-		tags = append(tags, span.Tag{Key: TagDatabaseType, Value: m.dbType})
+		tags = append(tags, span.Tag{Key: digest.TagDatabaseType, Value: m.dbType})
 	}
 	if m.dbName != nil {
-		tags = append(tags, span.Tag{Key: tagDBInstance, Value: m.dbName})
+		tags = append(tags, span.Tag{Key: digest.TagDBInstance, Value: m.dbName})
 	}
 	if m.endpoint != nil {
-		tags = append(tags, span.Tag{Key: tagPeerAddress, Value: m.endpoint})
+		tags = append(tags, span.Tag{Key: digest.TagPeerAddress, Value: m.endpoint})
 	}
 	if err != nil {
 		tags = append(tags, span.Tag{Key: span.TagError, Value: true},
