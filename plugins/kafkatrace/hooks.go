@@ -72,8 +72,6 @@ type spanStarter interface {
 	StartSpanFromContext(ctx context.Context, op string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context)
 }
 
-var sendValues = []any{Component, span.KindClient, "kafkamq-send"}
-
 // OnProduceRecordBuffered starts the send span of r and writes its
 // context into r's headers.
 func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
@@ -89,11 +87,6 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 	} else {
 		sp = h.tr.StartSpan(h.op)
 	}
-	pluginutil.SetTags(sp,
-		span.Tag{Key: span.TagComponent, Value: sendValues[0]},
-		span.Tag{Key: span.TagSpanKind, Value: sendValues[1]},
-		span.Tag{Key: span.TagThreadName, Value: sendValues[2]},
-		span.Tag{Key: TagTopic, Value: topicValue(r.Topic)})
 	c := &sendCtx{Context: parent, sp: sp, r: r}
 	r.Headers = slices.Grow(r.Headers, 4)
 	// An error here (a tracer that cannot inject) loses only the link.
@@ -102,9 +95,9 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 	r.Context = c
 }
 
-// OnProduceRecordUnbuffered finishes the send span of r: with the
-// partition and offset the broker assigned, or with result.code 99 and
-// err.
+// OnProduceRecordUnbuffered sets the tags of the send span of r, all at
+// once, and finishes it: with the partition and offset the broker
+// assigned, or with result.code 99 and err.
 func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	c, ok := r.Context.(*sendCtx)
 	if ok {
@@ -119,15 +112,31 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 		return
 	}
 	c.sp = nil // the header values keep c alive, not the span
-	if err == nil {
-		pluginutil.SetTags(sp,
-			span.Tag{Key: TagPartition, Value: r.Partition},
-			span.Tag{Key: TagOffset, Value: r.Offset})
+	t := sendTags.Get(r.Topic, newSendTags)
+	if err != nil {
+		pluginutil.EndMQ(sp, t, err)
+		return
 	}
-	pluginutil.FinishMQ(sp, err)
+	pluginutil.EndMQ(sp, t, nil,
+		span.Tag{Key: TagPartition, Value: r.Partition},
+		span.Tag{Key: TagOffset, Value: r.Offset})
 }
 
-var topics pluginutil.Cache[any]
+// The constant tags of the spans of each topic, cached: topics repeat.
+var sendTags, consumeTags pluginutil.Cache[pluginutil.MQTags]
 
-// topicValue returns the topic boxed as a tag value, cached: topics repeat.
-func topicValue(t string) any { return topics.Get(t, pluginutil.Box) }
+func newSendTags(topic string) pluginutil.MQTags {
+	return pluginutil.NewMQTags(
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
+		span.Tag{Key: span.TagThreadName, Value: "kafkamq-send"},
+		span.Tag{Key: TagTopic, Value: topic})
+}
+
+func newConsumeTags(topic string) pluginutil.MQTags {
+	return pluginutil.NewMQTags(
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
+		span.Tag{Key: span.TagThreadName, Value: "kafkamq-consume"},
+		span.Tag{Key: TagTopic, Value: topic})
+}
