@@ -35,11 +35,13 @@ var (
 // sendCtx is the record's context while it is in flight: the caller's
 // context and the send span. OnProduceRecordUnbuffered puts the caller's
 // back. It is also the text-map writer of the injection, holding the
-// header values in buf when they fit: one allocation for all of it.
+// header values in buf when they fit, and the headers in hdr when the
+// record had none: one allocation for all of it.
 type sendCtx struct {
 	context.Context
 	sp  opentracing.Span
 	r   *kgo.Record
+	hdr [4]kgo.RecordHeader
 	buf [96]byte
 	n   int
 }
@@ -67,11 +69,6 @@ func (c *sendCtx) Value(k any) any {
 	return c.Context.Value(k)
 }
 
-// spanStarter is a tracer with StartSpanFromContext (*tracer.Tracer).
-type spanStarter interface {
-	StartSpanFromContext(ctx context.Context, op string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context)
-}
-
 // OnProduceRecordBuffered starts the send span of r and writes its
 // context into r's headers.
 func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
@@ -80,15 +77,17 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 		parent = context.Background()
 	}
 	var sp opentracing.Span
-	if st, ok := h.tr.(spanStarter); ok {
-		sp, _ = st.StartSpanFromContext(parent, h.op) // *tracer.Tracer: one allocation fewer
-	} else if ps := opentracing.SpanFromContext(parent); ps != nil {
-		sp = h.tr.StartSpan(h.op, opentracing.ChildOf(ps.Context()))
+	if ps := opentracing.SpanFromContext(parent); ps != nil {
+		sp = pluginutil.StartChild(h.tr, h.op, ps.Context())
 	} else {
 		sp = h.tr.StartSpan(h.op)
 	}
 	c := &sendCtx{Context: parent, sp: sp, r: r}
-	r.Headers = slices.Grow(r.Headers, 4)
+	if cap(r.Headers) == 0 {
+		r.Headers = c.hdr[:0]
+	} else {
+		r.Headers = slices.Grow(r.Headers, 4)
+	}
 	// An error here (a tracer that cannot inject) loses only the link.
 	_ = pluginutil.InjectMessage(h.tr, sp.Context(), c)
 	c.r = nil

@@ -18,7 +18,7 @@ import (
 func Process(ctx context.Context, tr opentracing.Tracer, rec *kgo.Record, fn func(context.Context) error) error {
 	var sp opentracing.Span
 	if sc := pluginutil.ExtractMessage(tr, (*reader)(rec)); sc != nil {
-		sp = tr.StartSpan("mq-kafka-consume", opentracing.ChildOf(sc))
+		sp = pluginutil.StartChild(tr, "mq-kafka-consume", sc)
 	} else {
 		sp = tr.StartSpan("mq-kafka-consume")
 	}

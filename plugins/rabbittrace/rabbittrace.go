@@ -113,7 +113,7 @@ func ContextWithQueue(ctx context.Context, queue string) context.Context {
 func Process(ctx context.Context, tr opentracing.Tracer, d amqp.Delivery, fn func(context.Context) error) error {
 	var sp opentracing.Span
 	if sc := pluginutil.ExtractMessage(tr, table(d.Headers)); sc != nil {
-		sp = tr.StartSpan("mq-rabbit-consume", opentracing.ChildOf(sc))
+		sp = pluginutil.StartChild(tr, "mq-rabbit-consume", sc)
 	} else {
 		sp = tr.StartSpan("mq-rabbit-consume")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 
 	"github.com/sofatracer/sofatracer-go/span"
+	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
 // Header names of SOFATracer's B3 text map (Java's Kafka and RabbitMQ
@@ -165,4 +166,24 @@ func RunMQ(ctx context.Context, sp opentracing.Span, fn func(context.Context) er
 		sp.Finish()
 	}
 	return err
+}
+
+// StartChild starts a span named op, a child of sc, as
+// tr.StartSpan(op, opentracing.ChildOf(sc)) does; for a SOFATracer
+// context and tracer, without allocating the option and its slice.
+func StartChild(tr opentracing.Tracer, op string, sc opentracing.SpanContext) opentracing.Span {
+	if c, ok := sc.(*span.Context); ok {
+		if t, ok := tr.(*tracer.Tracer); ok {
+			return t.StartSpan(op, (*childOf)(c))
+		}
+	}
+	return tr.StartSpan(op, opentracing.ChildOf(sc))
+}
+
+// childOf is opentracing.ChildOf of a *span.Context, pointer-shaped: it
+// becomes a StartSpanOption without an allocation.
+type childOf span.Context
+
+func (c *childOf) Apply(o *opentracing.StartSpanOptions) {
+	o.References = append(o.References, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: (*span.Context)(c)})
 }
