@@ -116,37 +116,15 @@ func newSetup(b *testing.B, name string) setup {
 	b.Helper()
 	switch name {
 	case sofa:
-		tr, err := tracer.New(tracer.WithAppName("bench"), tracer.WithLogDir(b.TempDir()), tracer.WithQueueSize(sofaQueue))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { tr.Close() })
+		tr := newTracer(b)
 		parent := tr.StartSpan("parent")
-		n := 0
-		return setup{
-			// Every 1024 operations, wait while more than a quarter of
-			// the queue waits for the writer.
-			pace: func() {
-				if n++; n%1024 != 0 {
-					return
-				}
-				for {
-					st := tr.Stats()
-					if r := st.Reporter; st.Finished-r.Written-r.Unsampled-r.Dropped < sofaQueue/4 {
-						return
-					}
-					time.Sleep(100 * time.Microsecond)
-				}
-			},
-			drain:   func() { tr.Close() },
-			spans:   func() int64 { return tr.Stats().Finished },
-			dropped: func() int64 { return tr.Stats().Reporter.Dropped },
-			hooks:   kafkatrace.NewHooks(tr).(produceHooks),
-			ctx:     opentracing.ContextWithSpan(context.Background(), parent),
-			process: func(ctx context.Context, r *kgo.Record, fn func(context.Context) error) error {
-				return kafkatrace.Process(ctx, tr, r, fn)
-			},
+		s := accounted(tr)
+		s.hooks = kafkatrace.NewHooks(tr).(produceHooks)
+		s.ctx = opentracing.ContextWithSpan(context.Background(), parent)
+		s.process = func(ctx context.Context, r *kgo.Record, fn func(context.Context) error) error {
+			return kafkatrace.Process(ctx, tr, r, fn)
 		}
+		return s
 	case otelK:
 		// WithBlocking: a full queue makes the span's end wait rather
 		// than drop the span, the SDK's own pacing.
@@ -179,10 +157,53 @@ func newSetup(b *testing.B, name string) setup {
 			},
 		}
 	}
-	zero := func() int64 { return 0 }
-	return setup{ctx: context.Background(), process: func(ctx context.Context, _ *kgo.Record, fn func(context.Context) error) error {
+	s := unaccounted()
+	s.ctx = context.Background()
+	s.process = func(ctx context.Context, _ *kgo.Record, fn func(context.Context) error) error {
 		return fn(ctx)
-	}, pace: func() {}, drain: func() {}, spans: zero, dropped: zero}
+	}
+	return s
+}
+
+// newTracer returns this repository's tracer, writing under b.TempDir().
+func newTracer(b *testing.B) *tracer.Tracer {
+	b.Helper()
+	tr, err := tracer.New(tracer.WithAppName("bench"), tracer.WithLogDir(b.TempDir()), tracer.WithQueueSize(sofaQueue))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// accounted is the accounting of tr's spans.
+func accounted(tr *tracer.Tracer) setup {
+	n := 0
+	return setup{
+		// Every 1024 operations, wait while more than a quarter of the
+		// queue waits for the writer.
+		pace: func() {
+			if n++; n%1024 != 0 {
+				return
+			}
+			for {
+				st := tr.Stats()
+				if r := st.Reporter; st.Finished-r.Written-r.Unsampled-r.Dropped < sofaQueue/4 {
+					return
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		},
+		drain:   func() { tr.Close() },
+		spans:   func() int64 { return tr.Stats().Finished },
+		dropped: func() int64 { return tr.Stats().Reporter.Dropped },
+	}
+}
+
+// unaccounted is the accounting of a variant without spans.
+func unaccounted() setup {
+	zero := func() int64 { return 0 }
+	return setup{pace: func() {}, drain: func() {}, spans: zero, dropped: zero}
 }
 
 var value = []byte(`{"order":"A-1001","amount":42}`)
