@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
@@ -24,22 +25,26 @@ var ErrNotConfirmed = errors.New("rabbittrace: the broker did not confirm the pu
 // queue), cached: they repeat. The cache key joins them with NUL bytes.
 var sendTags, consumeTags pluginutil.Cache[pluginutil.MQTags]
 
-// tagsOf returns the cached tags of the names joined, built on a miss by
-// build from the names.
-func tagsOf(c *pluginutil.Cache[pluginutil.MQTags], build func(names []string) pluginutil.MQTags, names ...string) pluginutil.MQTags {
+// tagsOf returns the cached tags of the names (joined, the key of c),
+// built on a miss by build, or by tags from the names themselves when
+// one holds a NUL byte.
+func tagsOf(c *pluginutil.Cache[pluginutil.MQTags], build func(key string) pluginutil.MQTags, tags func(names []string) pluginutil.MQTags, names ...string) pluginutil.MQTags {
 	var buf [128]byte
 	k := buf[:0]
 	for i, n := range names {
 		if strings.IndexByte(n, 0) >= 0 { // not a key of the cache
-			return build(names)
+			return tags(slices.Clone(names)) // a copy: names stays on the caller's stack
 		}
 		if i > 0 {
 			k = append(k, 0)
 		}
 		k = append(k, n...)
 	}
-	return c.GetBytes(k, func(key string) pluginutil.MQTags { return build(strings.Split(key, "\x00")) })
+	return c.GetBytes(k, build)
 }
+
+func sendTagsOf(key string) pluginutil.MQTags    { return newSendTags(strings.Split(key, "\x00")) }
+func consumeTagsOf(key string) pluginutil.MQTags { return newConsumeTags(strings.Split(key, "\x00")) }
 
 func newSendTags(names []string) pluginutil.MQTags {
 	return pluginutil.NewMQTags(
@@ -68,7 +73,7 @@ func newConsumeTags(names []string) pluginutil.MQTags {
 func Publish(ctx context.Context, tr opentracing.Tracer, ch *amqp.Channel, exchange, key string, mandatory, immediate bool, msg amqp.Publishing) error {
 	var sp opentracing.Span
 	if ps := opentracing.SpanFromContext(ctx); ps != nil {
-		sp = tr.StartSpan("mq-rabbit-send", opentracing.ChildOf(ps.Context()))
+		sp = pluginutil.StartChild(tr, "mq-rabbit-send", ps.Context())
 	} else {
 		sp = tr.StartSpan("mq-rabbit-send")
 	}
@@ -78,7 +83,7 @@ func Publish(ctx context.Context, tr opentracing.Tracer, ch *amqp.Channel, excha
 	_ = pluginutil.InjectMessage(tr, sp.Context(), table(h))
 	msg.Headers = h
 	err := publish(ctx, ch, exchange, key, mandatory, immediate, msg)
-	pluginutil.EndMQ(sp, tagsOf(&sendTags, newSendTags, exchange, key), err)
+	pluginutil.EndMQ(sp, tagsOf(&sendTags, sendTagsOf, newSendTags, exchange, key), err)
 	return err
 }
 
@@ -120,7 +125,7 @@ func Process(ctx context.Context, tr opentracing.Tracer, d amqp.Delivery, fn fun
 	queue, _ := ctx.Value(queueKey{}).(string)
 	// Shared tags, result.code 00 among them (an error replaces it), set
 	// before fn, so that fn's own tags come after them.
-	pluginutil.SetTagBlock(sp, tagsOf(&consumeTags, newConsumeTags, d.Exchange, d.RoutingKey, queue).OK)
+	pluginutil.SetTagBlock(sp, tagsOf(&consumeTags, consumeTagsOf, newConsumeTags, d.Exchange, d.RoutingKey, queue).OK)
 	return pluginutil.RunMQ(ctx, sp, fn)
 }
 
