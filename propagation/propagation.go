@@ -148,6 +148,8 @@ func Extract(fmt_ any, carrier any, lim Limits) (*span.Context, Result, error) {
 				return extractHeader(http.Header(c), lim, decode)
 			case http.Header:
 				return extractHeader(c, lim, decode)
+			case HeaderList:
+				return extractList(c, lim, decode)
 			}
 			r, ok := carrier.(opentracing.TextMapReader)
 			if !ok {

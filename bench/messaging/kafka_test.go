@@ -2,6 +2,8 @@ package messaging_test
 
 import (
 	"context"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -10,7 +12,6 @@ import (
 	"github.com/twmb/franz-go/plugin/kotel"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/sofatracer/sofatracer-go/plugins/kafkatrace"
 	"github.com/sofatracer/sofatracer-go/tracer"
@@ -36,46 +37,116 @@ type produceHooks interface {
 }
 
 // setup is one variant: its produce hooks, the context a record is
-// produced in (holding a parent span), and how a consumed record is
-// processed.
+// produced in (holding a parent span), how a consumed record is
+// processed, and its accounting.
 type setup struct {
 	hooks   produceHooks
 	ctx     context.Context
 	process func(ctx context.Context, r *kgo.Record, fn func(context.Context) error) error
+	// pace, called once per operation, keeps the loop from outrunning
+	// the span pipeline (a dropped span costs no export work). drain
+	// ends the pipeline after the loop: every span is written or
+	// exported, so that its cost is in cpu-ns/op. spans counts the
+	// spans finished so far, dropped those lost (after drain: all of
+	// them).
+	pace           func()
+	drain          func()
+	spans, dropped func() int64
 }
+
+// sofaQueue is the tracer's queue size in these benchmarks.
+const sofaQueue = 8192
+
+// processCPU is the CPU time (user + system) the process has used so
+// far, on all its threads (the loop, the tracer's writer or the batch
+// span processor, the garbage collector); unlike ns/op, it does not count
+// waiting for a CPU that other processes hold.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measure runs op b.N times and reports, besides ns/op, cpu-ns/op
+// (including the draining of the span pipeline after the loop), spans/op
+// and dropped/op (all the spans the variant dropped), which must stay 0
+// for the comparison to be fair.
+func (s setup) measure(b *testing.B, op func(i int64)) {
+	b.ReportAllocs()
+	spans0 := s.spans()
+	cpu0 := processCPU()
+	var i int64
+	for b.Loop() {
+		op(i)
+		s.pace()
+		i++
+	}
+	s.drain()
+	if b.N == 0 {
+		return
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(processCPU()-cpu0)/n, "cpu-ns/op")
+	b.ReportMetric(float64(s.spans()-spans0)/n, "spans/op")
+	b.ReportMetric(float64(s.dropped())/n, "dropped/op")
+}
+
+// countingExporter counts the spans the OpenTelemetry SDK exports and
+// drops them.
+type countingExporter struct{ n atomic.Int64 }
+
+func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.n.Add(int64(len(spans)))
+	return nil
+}
+
+func (e *countingExporter) Shutdown(context.Context) error { return nil }
+
+// counter counts spans the OpenTelemetry SDK ends.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (c *counter) OnEnd(sdktrace.ReadOnlySpan)                     { c.n.Add(1) }
+func (c *counter) Shutdown(context.Context) error                  { return nil }
+func (c *counter) ForceFlush(context.Context) error                { return nil }
 
 func newSetup(b *testing.B, name string) setup {
 	b.Helper()
 	switch name {
 	case sofa:
-		tr, err := tracer.New(tracer.WithAppName("bench"), tracer.WithLogDir(b.TempDir()), tracer.WithQueueSize(8192))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { tr.Close() })
+		tr := newTracer(b)
 		parent := tr.StartSpan("parent")
-		b.Cleanup(parent.Finish)
-		return setup{
-			hooks: kafkatrace.NewHooks(tr).(produceHooks),
-			ctx:   opentracing.ContextWithSpan(context.Background(), parent),
-			process: func(ctx context.Context, r *kgo.Record, fn func(context.Context) error) error {
-				return kafkatrace.Process(ctx, tr, r, fn)
-			},
+		s := accounted(tr)
+		s.hooks = kafkatrace.NewHooks(tr).(produceHooks)
+		s.ctx = opentracing.ContextWithSpan(context.Background(), parent)
+		s.process = func(ctx context.Context, r *kgo.Record, fn func(context.Context) error) error {
+			return kafkatrace.Process(ctx, tr, r, fn)
 		}
+		return s
 	case otelK:
+		// WithBlocking: a full queue makes the span's end wait rather
+		// than drop the span, the SDK's own pacing.
+		exp, ended := new(countingExporter), new(counter)
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
-			sdktrace.WithBatcher(tracetest.NewNoopExporter()))
-		b.Cleanup(func() {
+			sdktrace.WithSpanProcessor(ended),
+			sdktrace.WithBatcher(exp, sdktrace.WithBlocking()))
+		shutdown := func() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			tp.Shutdown(ctx)
-		})
+		}
+		b.Cleanup(shutdown)
 		kt := kotel.NewTracer(kotel.TracerProvider(tp), kotel.TracerPropagator(propagation.TraceContext{}))
-		ctx, parent := tp.Tracer("bench").Start(context.Background(), "parent")
-		b.Cleanup(func() { parent.End() })
+		ctx, _ := tp.Tracer("bench").Start(context.Background(), "parent")
 		return setup{
-			hooks: kt,
-			ctx:   ctx,
+			pace:    func() {},
+			drain:   shutdown,
+			spans:   ended.n.Load,
+			dropped: func() int64 { return ended.n.Load() - exp.n.Load() },
+			hooks:   kt,
+			ctx:     ctx,
 			process: func(_ context.Context, r *kgo.Record, fn func(context.Context) error) error {
 				// kotel's consume span is its "receive" span, started
 				// and ended by the fetch hooks around the processing.
@@ -86,9 +157,53 @@ func newSetup(b *testing.B, name string) setup {
 			},
 		}
 	}
-	return setup{ctx: context.Background(), process: func(ctx context.Context, _ *kgo.Record, fn func(context.Context) error) error {
+	s := unaccounted()
+	s.ctx = context.Background()
+	s.process = func(ctx context.Context, _ *kgo.Record, fn func(context.Context) error) error {
 		return fn(ctx)
-	}}
+	}
+	return s
+}
+
+// newTracer returns this repository's tracer, writing under b.TempDir().
+func newTracer(b *testing.B) *tracer.Tracer {
+	b.Helper()
+	tr, err := tracer.New(tracer.WithAppName("bench"), tracer.WithLogDir(b.TempDir()), tracer.WithQueueSize(sofaQueue))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// accounted is the accounting of tr's spans.
+func accounted(tr *tracer.Tracer) setup {
+	n := 0
+	return setup{
+		// Every 1024 operations, wait while more than a quarter of the
+		// queue waits for the writer.
+		pace: func() {
+			if n++; n%1024 != 0 {
+				return
+			}
+			for {
+				st := tr.Stats()
+				if r := st.Reporter; st.Finished-r.Written-r.Unsampled-r.Dropped < sofaQueue/4 {
+					return
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		},
+		drain:   func() { tr.Close() },
+		spans:   func() int64 { return tr.Stats().Finished },
+		dropped: func() int64 { return tr.Stats().Reporter.Dropped },
+	}
+}
+
+// unaccounted is the accounting of a variant without spans.
+func unaccounted() setup {
+	zero := func() int64 { return 0 }
+	return setup{pace: func() {}, drain: func() {}, spans: zero, dropped: zero}
 }
 
 var value = []byte(`{"order":"A-1001","amount":42}`)
@@ -100,9 +215,7 @@ func BenchmarkKafkaProduce(b *testing.B) {
 	for _, name := range variants {
 		b.Run(name, func(b *testing.B) {
 			s := newSetup(b, name)
-			b.ReportAllocs()
-			var i int64
-			for b.Loop() {
+			s.measure(b, func(i int64) {
 				r := &kgo.Record{Topic: "orders", Value: value, Context: s.ctx}
 				if s.hooks != nil {
 					s.hooks.OnProduceRecordBuffered(r)
@@ -111,8 +224,7 @@ func BenchmarkKafkaProduce(b *testing.B) {
 				if s.hooks != nil {
 					s.hooks.OnProduceRecordUnbuffered(r, nil)
 				}
-				i++
-			}
+			})
 		})
 	}
 }
@@ -132,13 +244,12 @@ func BenchmarkKafkaConsume(b *testing.B) {
 			tmpl.Context = nil // as fetched
 			fn := func(context.Context) error { return nil }
 			ctx := context.Background()
-			b.ReportAllocs()
-			for b.Loop() {
+			s.measure(b, func(int64) {
 				r := tmpl
 				if err := s.process(ctx, &r, fn); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }

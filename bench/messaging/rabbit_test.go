@@ -9,18 +9,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/sofatracer/sofatracer-go/plugins/rabbittrace"
-	"github.com/sofatracer/sofatracer-go/tracer"
 )
-
-func newRabbitTracer(b *testing.B) *tracer.Tracer {
-	b.Helper()
-	tr, err := tracer.New(tracer.WithAppName("bench"), tracer.WithLogDir(b.TempDir()), tracer.WithQueueSize(8192))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { tr.Close() })
-	return tr
-}
 
 // BenchmarkRabbitPublish: one publish (no confirm mode) to the RabbitMQ
 // of SOFA_TEST_RABBITMQ_URL, with the bare client and with
@@ -51,19 +40,20 @@ func BenchmarkRabbitPublish(b *testing.B) {
 			msg := amqp.Publishing{Body: value, Headers: amqp.Table{"content": "order"}}
 			ctx := context.Background()
 			publish := func() error { return ch.PublishWithContext(ctx, "", q.Name, false, false, msg) }
+			s := unaccounted()
 			if name == sofa {
-				tr := newRabbitTracer(b)
+				tr := newTracer(b)
+				s = accounted(tr)
 				parent := tr.StartSpan("parent")
 				defer parent.Finish()
 				ctx = opentracing.ContextWithSpan(ctx, parent)
 				publish = func() error { return rabbittrace.Publish(ctx, tr, ch, "", q.Name, false, false, msg) }
 			}
-			b.ReportAllocs()
-			for b.Loop() {
+			s.measure(b, func(int64) {
 				if err := publish(); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }
@@ -81,16 +71,17 @@ func BenchmarkRabbitConsume(b *testing.B) {
 			fn := func(context.Context) error { return nil }
 			ctx := rabbittrace.ContextWithQueue(context.Background(), "orders")
 			process := func() error { return fn(ctx) }
+			s := unaccounted()
 			if name == sofa {
-				tr := newRabbitTracer(b)
+				tr := newTracer(b)
+				s = accounted(tr)
 				process = func() error { return rabbittrace.Process(ctx, tr, d, fn) }
 			}
-			b.ReportAllocs()
-			for b.Loop() {
+			s.measure(b, func(int64) {
 				if err := process(); err != nil {
 					b.Fatal(err)
 				}
-			}
+			})
 		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"unsafe"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sofatracer/sofatracer-go/propagation"
 )
 
 // setHeader replaces the value of r's header named k (case-insensitively)
@@ -23,7 +25,17 @@ func setHeader(r *kgo.Record, k string, v []byte) {
 // reader reads a record's headers as an OpenTracing text map. The values
 // are copied into one string, once, so that the tracer may keep any of
 // them (ids, baggage) without pinning or sharing the record's buffers.
+// A SOFATracer reads them as a propagation.HeaderList: in place, copying
+// only the values of its own keys.
 type reader kgo.Record
+
+var _ propagation.HeaderList = (*reader)(nil)
+
+// Len implements propagation.HeaderList.
+func (c *reader) Len() int { return len(c.Headers) }
+
+// Header implements propagation.HeaderList.
+func (c *reader) Header(i int) (string, []byte) { return c.Headers[i].Key, c.Headers[i].Value }
 
 // ForeachKey calls handler with every header, its value as a string.
 func (c *reader) ForeachKey(handler func(k, v string) error) error {

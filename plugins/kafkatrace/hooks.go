@@ -35,11 +35,13 @@ var (
 // sendCtx is the record's context while it is in flight: the caller's
 // context and the send span. OnProduceRecordUnbuffered puts the caller's
 // back. It is also the text-map writer of the injection, holding the
-// header values in buf when they fit: one allocation for all of it.
+// header values in buf when they fit, and the headers in hdr when the
+// record had none: one allocation for all of it.
 type sendCtx struct {
 	context.Context
 	sp  opentracing.Span
 	r   *kgo.Record
+	hdr [4]kgo.RecordHeader
 	buf [96]byte
 	n   int
 }
@@ -67,13 +69,6 @@ func (c *sendCtx) Value(k any) any {
 	return c.Context.Value(k)
 }
 
-// spanStarter is a tracer with StartSpanFromContext (*tracer.Tracer).
-type spanStarter interface {
-	StartSpanFromContext(ctx context.Context, op string, opts ...opentracing.StartSpanOption) (opentracing.Span, context.Context)
-}
-
-var sendValues = []any{Component, span.KindClient, "kafkamq-send"}
-
 // OnProduceRecordBuffered starts the send span of r and writes its
 // context into r's headers.
 func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
@@ -82,29 +77,26 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 		parent = context.Background()
 	}
 	var sp opentracing.Span
-	if st, ok := h.tr.(spanStarter); ok {
-		sp, _ = st.StartSpanFromContext(parent, h.op) // *tracer.Tracer: one allocation fewer
-	} else if ps := opentracing.SpanFromContext(parent); ps != nil {
-		sp = h.tr.StartSpan(h.op, opentracing.ChildOf(ps.Context()))
+	if ps := opentracing.SpanFromContext(parent); ps != nil {
+		sp = pluginutil.StartChild(h.tr, h.op, ps.Context())
 	} else {
 		sp = h.tr.StartSpan(h.op)
 	}
-	pluginutil.SetTags(sp,
-		span.Tag{Key: span.TagComponent, Value: sendValues[0]},
-		span.Tag{Key: span.TagSpanKind, Value: sendValues[1]},
-		span.Tag{Key: span.TagThreadName, Value: sendValues[2]},
-		span.Tag{Key: TagTopic, Value: topicValue(r.Topic)})
 	c := &sendCtx{Context: parent, sp: sp, r: r}
-	r.Headers = slices.Grow(r.Headers, 4)
+	if cap(r.Headers) == 0 {
+		r.Headers = c.hdr[:0]
+	} else {
+		r.Headers = slices.Grow(r.Headers, 4)
+	}
 	// An error here (a tracer that cannot inject) loses only the link.
 	_ = pluginutil.InjectMessage(h.tr, sp.Context(), c)
 	c.r = nil
 	r.Context = c
 }
 
-// OnProduceRecordUnbuffered finishes the send span of r: with the
-// partition and offset the broker assigned, or with result.code 99 and
-// err.
+// OnProduceRecordUnbuffered sets the tags of the send span of r, all at
+// once, and finishes it: with the partition and offset the broker
+// assigned, or with result.code 99 and err.
 func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 	c, ok := r.Context.(*sendCtx)
 	if ok {
@@ -119,15 +111,31 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 		return
 	}
 	c.sp = nil // the header values keep c alive, not the span
-	if err == nil {
-		pluginutil.SetTags(sp,
-			span.Tag{Key: TagPartition, Value: r.Partition},
-			span.Tag{Key: TagOffset, Value: r.Offset})
+	t := sendTags.Get(r.Topic, newSendTags)
+	if err != nil {
+		pluginutil.EndMQ(sp, t, err)
+		return
 	}
-	pluginutil.FinishMQ(sp, err)
+	pluginutil.EndMQ(sp, t, nil,
+		span.Tag{Key: TagPartition, Value: r.Partition},
+		span.Tag{Key: TagOffset, Value: r.Offset})
 }
 
-var topics pluginutil.Cache[any]
+// The constant tags of the spans of each topic, cached: topics repeat.
+var sendTags, consumeTags pluginutil.Cache[pluginutil.MQTags]
 
-// topicValue returns the topic boxed as a tag value, cached: topics repeat.
-func topicValue(t string) any { return topics.Get(t, pluginutil.Box) }
+func newSendTags(topic string) pluginutil.MQTags {
+	return pluginutil.NewMQTags(
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
+		span.Tag{Key: span.TagThreadName, Value: "kafkamq-send"},
+		span.Tag{Key: TagTopic, Value: topic})
+}
+
+func newConsumeTags(topic string) pluginutil.MQTags {
+	return pluginutil.NewMQTags(
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
+		span.Tag{Key: span.TagThreadName, Value: "kafkamq-consume"},
+		span.Tag{Key: TagTopic, Value: topic})
+}

@@ -10,8 +10,6 @@ import (
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
-var consumeValues = []any{Component, span.KindServer, "kafkamq-consume"}
-
 // Process runs fn, the application's processing of rec, inside a consume
 // span: a child of the producer's span read from rec's headers, or the
 // root of a new trace when they hold no usable context. fn's context
@@ -20,15 +18,13 @@ var consumeValues = []any{Component, span.KindServer, "kafkamq-consume"}
 func Process(ctx context.Context, tr opentracing.Tracer, rec *kgo.Record, fn func(context.Context) error) error {
 	var sp opentracing.Span
 	if sc := pluginutil.ExtractMessage(tr, (*reader)(rec)); sc != nil {
-		sp = tr.StartSpan("mq-kafka-consume", opentracing.ChildOf(sc))
+		sp = pluginutil.StartChild(tr, "mq-kafka-consume", sc)
 	} else {
 		sp = tr.StartSpan("mq-kafka-consume")
 	}
-	pluginutil.SetTags(sp,
-		span.Tag{Key: span.TagComponent, Value: consumeValues[0]},
-		span.Tag{Key: span.TagSpanKind, Value: consumeValues[1]},
-		span.Tag{Key: span.TagThreadName, Value: consumeValues[2]},
-		span.Tag{Key: TagTopic, Value: topicValue(rec.Topic)},
+	// The topic's tags are shared, result.code 00 among them (an error
+	// replaces it); set before fn, so that fn's own tags come after them.
+	pluginutil.SetTagBlock(sp, consumeTags.Get(rec.Topic, newConsumeTags).OK,
 		span.Tag{Key: TagPartition, Value: rec.Partition},
 		span.Tag{Key: TagOffset, Value: rec.Offset})
 	return pluginutil.RunMQ(ctx, sp, fn)

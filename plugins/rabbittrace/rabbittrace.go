@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/opentracing/opentracing-go"
@@ -20,15 +21,49 @@ import (
 // amqp.ErrClosed, which the channel's next calls return).
 var ErrNotConfirmed = errors.New("rabbittrace: the broker did not confirm the publish (nack)")
 
-var (
-	sendValues    = []any{Component, span.KindClient, "rabbitmq-send"}
-	consumeValues = []any{Component, span.KindServer, "rabbitmq-consume"}
-	values        pluginutil.Cache[any]
-)
+// The constant tags of the spans of each exchange, routing key (and
+// queue), cached: they repeat. The cache key joins them with NUL bytes.
+var sendTags, consumeTags pluginutil.Cache[pluginutil.MQTags]
 
-// value returns s boxed as a tag value, cached: exchanges, routing keys
-// and queues repeat.
-func value(s string) any { return values.Get(s, pluginutil.Box) }
+// tagsOf returns the cached tags of the names (joined, the key of c),
+// built on a miss by build, or by tags from the names themselves when
+// one holds a NUL byte.
+func tagsOf(c *pluginutil.Cache[pluginutil.MQTags], build func(key string) pluginutil.MQTags, tags func(names []string) pluginutil.MQTags, names ...string) pluginutil.MQTags {
+	var buf [128]byte
+	k := buf[:0]
+	for i, n := range names {
+		if strings.IndexByte(n, 0) >= 0 { // not a key of the cache
+			return tags(slices.Clone(names)) // a copy: names stays on the caller's stack
+		}
+		if i > 0 {
+			k = append(k, 0)
+		}
+		k = append(k, n...)
+	}
+	return c.GetBytes(k, build)
+}
+
+func sendTagsOf(key string) pluginutil.MQTags    { return newSendTags(strings.Split(key, "\x00")) }
+func consumeTagsOf(key string) pluginutil.MQTags { return newConsumeTags(strings.Split(key, "\x00")) }
+
+func newSendTags(names []string) pluginutil.MQTags {
+	return pluginutil.NewMQTags(
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindClient},
+		span.Tag{Key: span.TagThreadName, Value: "rabbitmq-send"},
+		span.Tag{Key: TagExchange, Value: names[0]},
+		span.Tag{Key: TagRoutingKey, Value: names[1]})
+}
+
+func newConsumeTags(names []string) pluginutil.MQTags {
+	return pluginutil.NewMQTags(
+		span.Tag{Key: span.TagComponent, Value: Component},
+		span.Tag{Key: span.TagSpanKind, Value: span.KindServer},
+		span.Tag{Key: span.TagThreadName, Value: "rabbitmq-consume"},
+		span.Tag{Key: TagExchange, Value: names[0]},
+		span.Tag{Key: TagRoutingKey, Value: names[1]},
+		span.Tag{Key: TagQueue, Value: names[2]})
+}
 
 // Publish publishes msg as ch.PublishWithContext does, in a send span
 // (see the package documentation). The caller's msg.Headers map is not
@@ -38,23 +73,17 @@ func value(s string) any { return values.Get(s, pluginutil.Box) }
 func Publish(ctx context.Context, tr opentracing.Tracer, ch *amqp.Channel, exchange, key string, mandatory, immediate bool, msg amqp.Publishing) error {
 	var sp opentracing.Span
 	if ps := opentracing.SpanFromContext(ctx); ps != nil {
-		sp = tr.StartSpan("mq-rabbit-send", opentracing.ChildOf(ps.Context()))
+		sp = pluginutil.StartChild(tr, "mq-rabbit-send", ps.Context())
 	} else {
 		sp = tr.StartSpan("mq-rabbit-send")
 	}
-	pluginutil.SetTags(sp,
-		span.Tag{Key: span.TagComponent, Value: sendValues[0]},
-		span.Tag{Key: span.TagSpanKind, Value: sendValues[1]},
-		span.Tag{Key: span.TagThreadName, Value: sendValues[2]},
-		span.Tag{Key: TagExchange, Value: value(exchange)},
-		span.Tag{Key: TagRoutingKey, Value: value(key)})
 	h := make(amqp.Table, len(msg.Headers)+4)
 	maps.Copy(h, msg.Headers)
 	// An error here (a tracer that cannot inject) loses only the link.
 	_ = pluginutil.InjectMessage(tr, sp.Context(), table(h))
 	msg.Headers = h
 	err := publish(ctx, ch, exchange, key, mandatory, immediate, msg)
-	pluginutil.FinishMQ(sp, err)
+	pluginutil.EndMQ(sp, tagsOf(&sendTags, sendTagsOf, newSendTags, exchange, key), err)
 	return err
 }
 
@@ -89,18 +118,14 @@ func ContextWithQueue(ctx context.Context, queue string) context.Context {
 func Process(ctx context.Context, tr opentracing.Tracer, d amqp.Delivery, fn func(context.Context) error) error {
 	var sp opentracing.Span
 	if sc := pluginutil.ExtractMessage(tr, table(d.Headers)); sc != nil {
-		sp = tr.StartSpan("mq-rabbit-consume", opentracing.ChildOf(sc))
+		sp = pluginutil.StartChild(tr, "mq-rabbit-consume", sc)
 	} else {
 		sp = tr.StartSpan("mq-rabbit-consume")
 	}
 	queue, _ := ctx.Value(queueKey{}).(string)
-	pluginutil.SetTags(sp,
-		span.Tag{Key: span.TagComponent, Value: consumeValues[0]},
-		span.Tag{Key: span.TagSpanKind, Value: consumeValues[1]},
-		span.Tag{Key: span.TagThreadName, Value: consumeValues[2]},
-		span.Tag{Key: TagExchange, Value: value(d.Exchange)},
-		span.Tag{Key: TagRoutingKey, Value: value(d.RoutingKey)},
-		span.Tag{Key: TagQueue, Value: value(queue)})
+	// Shared tags, result.code 00 among them (an error replaces it), set
+	// before fn, so that fn's own tags come after them.
+	pluginutil.SetTagBlock(sp, tagsOf(&consumeTags, consumeTagsOf, newConsumeTags, d.Exchange, d.RoutingKey, queue).OK)
 	return pluginutil.RunMQ(ctx, sp, fn)
 }
 

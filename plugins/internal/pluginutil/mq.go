@@ -8,6 +8,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 
 	"github.com/sofatracer/sofatracer-go/span"
+	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
 // Header names of SOFATracer's B3 text map (Java's Kafka and RabbitMQ
@@ -104,6 +105,29 @@ func MQResult(s *span.Span) string {
 // MQSuccess is SOFATracer's isMQSimpleSuccess: only "00" succeeds.
 func MQSuccess(code string, _ bool) bool { return code == "00" }
 
+// MQTags are the constant tags of the spans of one messaging destination
+// (a topic; an exchange and routing key), which those spans share instead
+// of copying them (span.TagBlock): Base, and OK, Base with result.code 00.
+type MQTags struct{ Base, OK *span.TagBlock }
+
+// NewMQTags returns the MQTags of tags.
+func NewMQTags(tags ...span.Tag) MQTags {
+	ok := append(tags[:len(tags):len(tags)], span.Tag{Key: span.TagResultCode, Value: "00"})
+	return MQTags{Base: span.NewTagBlock(tags...), OK: span.NewTagBlock(ok...)}
+}
+
+// EndMQ sets all the tags of a messaging span at once and ends it: t.OK
+// and tags when err is nil, else t.Base, tags and FinishMQ's error tags.
+func EndMQ(sp opentracing.Span, t MQTags, err error, tags ...span.Tag) {
+	if err == nil {
+		SetTagBlock(sp, t.OK, tags...)
+		sp.Finish()
+		return
+	}
+	SetTagBlock(sp, t.Base, tags...)
+	FinishMQ(sp, err)
+}
+
 // FinishMQ ends a messaging span: result.code 00 when err is nil, else
 // 99, error=true and err's text.
 func FinishMQ(sp opentracing.Span, err error) {
@@ -118,7 +142,9 @@ func FinishMQ(sp opentracing.Span, err error) {
 }
 
 // RunMQ runs fn, a consumer's processing of a message, with sp in its
-// context, and ends sp with FinishMQ. fn's error is returned unchanged; a
+// context, and ends sp: as it is when fn succeeds (sp already carries
+// result.code 00: MQTags.OK, set before fn so that fn's own tags come
+// after it), else with FinishMQ. fn's error is returned unchanged; a
 // panic ends sp with 99 and goes on.
 func RunMQ(ctx context.Context, sp opentracing.Span, fn func(context.Context) error) error {
 	done := false
@@ -134,6 +160,30 @@ func RunMQ(ctx context.Context, sp opentracing.Span, fn func(context.Context) er
 	}()
 	err := fn(opentracing.ContextWithSpan(ctx, sp))
 	done = true
-	FinishMQ(sp, err)
+	if err != nil {
+		FinishMQ(sp, err)
+	} else {
+		sp.Finish()
+	}
 	return err
+}
+
+// StartChild starts a span named op, a child of sc, as
+// tr.StartSpan(op, opentracing.ChildOf(sc)) does; for a SOFATracer
+// context and tracer, without allocating the option and its slice.
+func StartChild(tr opentracing.Tracer, op string, sc opentracing.SpanContext) opentracing.Span {
+	if c, ok := sc.(*span.Context); ok {
+		if t, ok := tr.(*tracer.Tracer); ok {
+			return t.StartSpan(op, (*childOf)(c))
+		}
+	}
+	return tr.StartSpan(op, opentracing.ChildOf(sc))
+}
+
+// childOf is opentracing.ChildOf of a *span.Context, pointer-shaped: it
+// becomes a StartSpanOption without an allocation.
+type childOf span.Context
+
+func (c *childOf) Apply(o *opentracing.StartSpanOptions) {
+	o.References = append(o.References, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: (*span.Context)(c)})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/sofatracer/sofatracer-go/span"
+	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
 // TestInjectMessageJavaB3TextMap: a SOFA context is written as Java's
@@ -43,5 +44,31 @@ func TestInjectMessageOtherTracer(t *testing.T) {
 	}
 	if ExtractMessage(tr, opentracing.TextMapCarrier{}) != nil {
 		t.Error("a context from empty headers")
+	}
+}
+
+// TestStartChild: with a SOFATracer, the span is the next child of the
+// extracted context, started with one allocation (the span); with
+// another tracer, a ChildOf.
+func TestStartChild(t *testing.T) {
+	tr, err := tracer.New(tracer.WithAppName("test"), tracer.WithLogDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	sc := span.NewContext("0a0fe91d156743109138810017302", "0.1", "0", true)
+	sp := StartChild(tr, "consume", sc).(*span.Span)
+	if sp.Ctx.TraceID != sc.TraceID || sp.Ctx.ParentID != "0.1" || sp.Ctx.SpanID != "0.1.1" {
+		t.Errorf("child %s %s of %s, want 0.1.1 of 0.1", sp.Ctx.TraceID, sp.Ctx.SpanID, sp.Ctx.ParentID)
+	}
+	if n := testing.AllocsPerRun(100, func() { StartChild(tr, "consume", sc) }); n > 1 {
+		t.Errorf("%v allocations, want 1 (the span)", n)
+	}
+
+	mt := mocktracer.New()
+	parent := mt.StartSpan("send")
+	child := StartChild(mt, "consume", parent.Context()).(*mocktracer.MockSpan)
+	if child.ParentID != parent.Context().(mocktracer.MockSpanContext).SpanID {
+		t.Errorf("mock child of %d, want %d", child.ParentID, parent.Context().(mocktracer.MockSpanContext).SpanID)
 	}
 }

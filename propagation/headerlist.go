@@ -1,0 +1,55 @@
+package propagation
+
+import (
+	"unsafe"
+
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// HeaderList is a carrier of the opentracing.TextMap or HTTPHeaders
+// format that Extract reads by index instead of through ForeachKey: a
+// message's headers (a Kafka record's, say), read where they are. Its
+// state then stays off the heap, and only the values of the keys it
+// recognises are copied, into one string. A HeaderList should also be an
+// opentracing.TextMapReader, for other tracers.
+type HeaderList interface {
+	// Len returns the number of headers.
+	Len() int
+	// Header returns the i-th header. Extract does not retain value.
+	Header(i int) (key string, value []byte)
+}
+
+// extractList is extractTextMap for a HeaderList.
+func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, error) {
+	st := textMapState{lim: lim, decode: decode}
+	st.bag.Max = lim.MaxBaggageSize
+	n := l.Len()
+	size := 0
+	for i := range n {
+		k, v := l.Header(i)
+		if kind, _ := classify(k); kind != keyOther && len(v) <= lim.MaxCarrierSize {
+			size += len(v)
+		}
+	}
+	// The kept values, copied once: the context may hold any of them.
+	buf := make([]byte, 0, size)
+	for i := range n {
+		k, v := l.Header(i)
+		kind, rest := classify(k)
+		if kind == keyOther {
+			continue
+		}
+		var s string
+		switch {
+		case len(v) > lim.MaxCarrierSize:
+			// Only its length counts: refused, or the carrier rejected.
+			s = unsafe.String(unsafe.SliceData(v), len(v))
+		case len(v) > 0:
+			off := len(buf)
+			buf = append(buf, v...) // within its capacity: never moves
+			s = unsafe.String(&buf[off], len(v))
+		}
+		st.addKind(kind, k, rest, s)
+	}
+	return st.result()
+}
