@@ -11,9 +11,10 @@ MODULES := $(shell find . -name go.mod -not -path './tools/zipkin-server/*' -not
 test: check unit bench-smoke fuzz-smoke
 
 # The SDK module's tests on the older Go release the Go team supports too
-# (run by unit, with the servers up).
+# (run by unit, with the servers up). The doc-snippet builds are left to the
+# Go 1.26 run: they build nested modules, which need Go 1.26.
 unit-go125:
-	GOTOOLCHAIN=go1.25.14 go test -count=1 ./...
+	GOTOOLCHAIN=go1.25.14 go test -count=1 -skip 'TestDocSnippetsCompile|TestCheckerCatchesBadSnippets' ./...
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

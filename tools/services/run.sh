@@ -121,7 +121,8 @@ test)
 	shift
 	owner="test-$$"
 	trap stop_all EXIT
-	eval "$(start_all)"
+	envs="$(start_all)" # a server that does not start stops the run here
+	eval "$envs"
 	SOFA_TEST_REQUIRED=1 "$@"
 	;;
 *)
