@@ -120,18 +120,23 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 			sp.SetTag(tagStmt, cut(string(stmts)))
 		}
 		err := next(ctx, cmds)
-		if err == nil || errors.Is(err, redis.Nil) {
-			err = nil
-			for _, c := range inner { // a failed command when Exec reports none
-				if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
-					err = e
-					break
-				}
-			}
-		}
-		finish(sp, err)
+		finish(sp, pipelineErr(err, inner))
 		return err
 	}
+}
+
+// pipelineErr is the error of a pipeline's span: err unless it is nil or
+// redis.Nil, else the first failed command's (redis.Nil is no failure).
+func pipelineErr(err error, cmds []redis.Cmder) error {
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	for _, c := range cmds {
+		if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
+			return e
+		}
+	}
+	return nil
 }
 
 // pipelineOp names a pipeline and returns its commands without the MULTI
