@@ -239,20 +239,23 @@ func finish(sp opentracing.Span, err error) {
 }
 
 // statement appends cmd's arguments, space-separated, to dst (a new
-// string when dst is nil), at most maxStmtLen bytes.
+// string when dst is nil). It stops past maxStmtLen bytes, appending at
+// most one byte more, so that cut can tell a cut statement, and never
+// copies a large argument whole.
 func statement(dst []byte, cmd redis.Cmder) []byte {
 	for i, a := range cmd.Args() {
-		if len(dst) >= maxStmtLen {
+		if len(dst) > maxStmtLen {
 			break
 		}
 		if i > 0 {
 			dst = append(dst, ' ')
 		}
-		dst = appendArg(dst, a)
+		dst = appendArg(dst, a, maxStmtLen+1-len(dst))
 	}
 	return dst
 }
 
+// cut cuts s to maxStmtLen bytes, marking a cut with "...".
 func cut(s string) string {
 	if len(s) > maxStmtLen {
 		return s[:maxStmtLen] + "..."
