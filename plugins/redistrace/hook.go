@@ -120,18 +120,23 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 			sp.SetTag(tagStmt, cut(string(stmts)))
 		}
 		err := next(ctx, cmds)
-		if err == nil || errors.Is(err, redis.Nil) {
-			err = nil
-			for _, c := range inner { // a failed command when Exec reports none
-				if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
-					err = e
-					break
-				}
-			}
-		}
-		finish(sp, err)
+		finish(sp, pipelineErr(err, inner))
 		return err
 	}
+}
+
+// pipelineErr is the error of a pipeline's span: err unless it is nil or
+// redis.Nil, else the first failed command's (redis.Nil is no failure).
+func pipelineErr(err error, cmds []redis.Cmder) error {
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	for _, c := range cmds {
+		if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
+			return e
+		}
+	}
+	return nil
 }
 
 // pipelineOp names a pipeline and returns its commands without the MULTI
@@ -234,20 +239,23 @@ func finish(sp opentracing.Span, err error) {
 }
 
 // statement appends cmd's arguments, space-separated, to dst (a new
-// string when dst is nil), at most maxStmtLen bytes.
+// string when dst is nil). It stops past maxStmtLen bytes, appending at
+// most one byte more, so that cut can tell a cut statement, and never
+// copies a large argument whole.
 func statement(dst []byte, cmd redis.Cmder) []byte {
 	for i, a := range cmd.Args() {
-		if len(dst) >= maxStmtLen {
+		if len(dst) > maxStmtLen {
 			break
 		}
 		if i > 0 {
 			dst = append(dst, ' ')
 		}
-		dst = appendArg(dst, a)
+		dst = appendArg(dst, a, maxStmtLen+1-len(dst))
 	}
 	return dst
 }
 
+// cut cuts s to maxStmtLen bytes, marking a cut with "...".
 func cut(s string) string {
 	if len(s) > maxStmtLen {
 		return s[:maxStmtLen] + "..."

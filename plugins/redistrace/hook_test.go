@@ -124,8 +124,8 @@ func TestPipelines(t *testing.T) {
 		p.Incr(ctx, k)
 		get = p.Get(ctx, k+":missing")
 		return nil
-	}); err != nil || get.Err() != redis.Nil { //nolint:errorlint
-		t.Fatalf("pipeline: %v, GET %v", err, get.Err())
+	}); err != redis.Nil || get.Err() != redis.Nil { //nolint:errorlint
+		t.Fatalf("pipeline: %v, GET %v; want redis.Nil as go-redis returns it", err, get.Err())
 	}
 	if _, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Incr(ctx, k)
@@ -156,6 +156,65 @@ func TestPipelines(t *testing.T) {
 	}
 	if want := "SET INCR GET|INCR SET|INCR"; strings.Join(cmds, "|") != want {
 		t.Errorf("commands %q, want %q", strings.Join(cmds, "|"), want)
+	}
+}
+
+// TestPipelineErrorsUnchanged: a traced pipeline or transaction returns
+// what an untraced one does, the same error and the same command results,
+// when a GET finds no key and when a later command fails; the span is an
+// error only when a command failed.
+func TestPipelineErrorsUnchanged(t *testing.T) {
+	rec := &recorder{}
+	tr := logtest.NewTracer(t, "pipe-err", tracer.WithReporter(rec))
+	c, plain := client(t, tr), client(t, nil)
+	ctx := context.Background()
+	missing, str := key(t, plain, "missing"), key(t, plain, "str")
+	if err := plain.Set(ctx, str, "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		fn     func(redis.Pipeliner) error
+		failed bool // a command failed: the span is an error
+	}{
+		{"nil", func(p redis.Pipeliner) error { p.Get(ctx, missing); return nil }, false},
+		{"nil then ok", func(p redis.Pipeliner) error { p.Get(ctx, missing); p.Get(ctx, str); return nil }, false},
+		{"nil then failure", func(p redis.Pipeliner) error { p.Get(ctx, missing); p.Incr(ctx, str); return nil }, true},
+		{"failure then nil", func(p redis.Pipeliner) error { p.Incr(ctx, str); p.Get(ctx, missing); return nil }, true},
+	}
+	type run func(context.Context, func(redis.Pipeliner) error) ([]redis.Cmder, error)
+	for _, tx := range []bool{false, true} {
+		for _, tc := range cases {
+			name := tc.name
+			traced, bare := run(c.Pipelined), run(plain.Pipelined)
+			if tx {
+				name, traced, bare = "tx "+name, c.TxPipelined, plain.TxPipelined
+			}
+			n := len(rec.all())
+			cmds, err := traced(ctx, tc.fn)
+			cmdsBare, errBare := bare(ctx, tc.fn)
+			if err != errBare && (err == nil || errBare == nil || err.Error() != errBare.Error()) { //nolint:errorlint // the very error
+				t.Errorf("%s: traced %v, bare %v", name, err, errBare)
+			}
+			if errors.Is(errBare, redis.Nil) != errors.Is(err, redis.Nil) {
+				t.Errorf("%s: traced %v is redis.Nil: %v, bare %v", name, err, errors.Is(err, redis.Nil), errBare)
+			}
+			if len(cmds) != len(cmdsBare) {
+				t.Fatalf("%s: %d commands, bare %d", name, len(cmds), len(cmdsBare))
+			}
+			for i := range cmds {
+				if cmds[i].String() != cmdsBare[i].String() {
+					t.Errorf("%s: command %d %q, bare %q", name, i, cmds[i], cmdsBare[i])
+				}
+			}
+			spans := rec.all()[n:]
+			if len(spans) != 1 {
+				t.Fatalf("%s: %d spans", name, len(spans))
+			}
+			if (spans[0].Tag("error") == true) != tc.failed {
+				t.Errorf("%s: error tag %v, want %v", name, spans[0].Tag("error"), tc.failed)
+			}
+		}
 	}
 }
 

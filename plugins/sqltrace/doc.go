@@ -32,5 +32,8 @@
 // for drivers without them these do what database/sql does.
 //
 // The DSN's password is never kept: the parsers keep the hosts, ports and
-// database name only.
+// database name only, read as the driver reads them. A DSN the driver
+// would reject, or one that reads two ways (an unescaped '@' or '/' that
+// may be a password's), leaves them empty; WithDatabaseName and
+// WithEndpoint set them.
 package sqltrace

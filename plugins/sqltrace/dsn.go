@@ -96,50 +96,103 @@ func joinHosts(hosts, ports []string, def string) string {
 	return b.String()
 }
 
-// parsePostgresURL reads postgres://user:pass@h1:p1,h2:p2/db?opts.
+// parsePostgresURL reads postgres://[user[:pass]@]h1[:p1][,h2[:p2]][/db][?opts]
+// as pgx and libpq do: user information ends at an '@' before the first
+// '/', query options (dbname, host, port, user; a password may be there
+// too) override the rest. A DSN pgx rejects, or that reads two ways,
+// yields nothing.
 func parsePostgresURL(dsn string) (name, endpoint string) {
 	rest := dsn[strings.Index(dsn, "://")+3:]
-	// Everything before the last '@' is user information, even when a
-	// password holds an unescaped '/', '?' or '@': none of it is kept but
-	// the user name.
 	user := ""
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		user, _, _ = strings.Cut(rest[:i], ":")
-		rest = rest[i+1:]
+	head, _, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndexByte(head, '@'); at >= 0 {
+		if strings.ContainsRune(rest[:at], '?') {
+			return "", "" // user information, or a query holding an '@'?
+		}
+		user, _, _ = strings.Cut(rest[:at], ":")
+		if u, err := url.PathUnescape(user); err == nil {
+			user = u
+		} else {
+			user = ""
+		}
+		rest = rest[at+1:]
 	}
-	query := ""
-	if i := strings.IndexByte(rest, '?'); i >= 0 {
-		rest, query = rest[:i], rest[i+1:]
+	authority, query := rest, ""
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority, rest = rest[:i], rest[i:]
+		if strings.HasPrefix(rest, "/") {
+			name, query, _ = strings.Cut(rest[1:], "?")
+		} else {
+			query = rest[1:]
+		}
 	}
-	authority := rest
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		authority, name = rest[:i], rest[i+1:]
-	}
-	if n, err := url.PathUnescape(name); err == nil {
+	if strings.ContainsAny(name, "/@") {
+		name = "" // an unescaped '/' or '@': more likely a password's tail
+	} else if n, err := url.PathUnescape(name); err == nil {
 		name = n
+	} else {
+		name = ""
 	}
 	var hosts, ports []string
-	for _, hp := range strings.Split(authority, ",") {
-		h, p := splitHostPort(hp)
-		if h, err := url.PathUnescape(h); err == nil {
+	if authority != "" {
+		for _, hp := range strings.Split(authority, ",") {
+			h, p := splitHostPort(hp)
+			h, err := url.PathUnescape(h)
+			if err != nil {
+				return "", ""
+			}
 			hosts, ports = append(hosts, h), append(ports, p)
 		}
 	}
-	if q, err := url.ParseQuery(query); err == nil {
-		if v := q.Get("dbname"); v != "" {
-			name = v
+	for _, kv := range strings.Split(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		v, err := url.PathUnescape(v)
+		if err != nil || v == "" {
+			continue
 		}
-		if v := q.Get("host"); v != "" && authority == "" {
-			hosts, ports = strings.Split(v, ","), strings.Split(q.Get("port"), ",")
+		switch k {
+		case "dbname":
+			name = v
+		case "host":
+			hosts = strings.Split(v, ",")
+		case "port":
+			ports = strings.Split(v, ",")
+		case "user":
+			user = v
 		}
 	}
+	if !validPorts(ports) {
+		return "", "" // pgx rejects it; a port may be a password's head
+	}
 	if name == "" {
-		name, _ = url.PathUnescape(user)
+		name = userDB(user)
 	}
 	if len(hosts) == 0 || (len(hosts) == 1 && hosts[0] == "") {
 		hosts = []string{"localhost"}
 	}
 	return name, joinHosts(hosts, ports, "5432")
+}
+
+// validPorts reports whether each port is empty or decimal digits.
+func validPorts(ports []string) bool {
+	for _, p := range ports {
+		for _, c := range []byte(p) {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// userDB is the database a server picks when the DSN names none: the
+// user's. A user name holding URL or key=value syntax is a misread DSN
+// rather than a name, and is not kept.
+func userDB(user string) string {
+	if strings.ContainsAny(user, "/?=@&#") {
+		return ""
+	}
+	return user
 }
 
 // splitHostPort splits "h:p", "[v6]:p", "h" and "[v6]".
@@ -157,54 +210,69 @@ func splitHostPort(hp string) (host, port string) {
 	return hp, ""
 }
 
-// parsePostgresKV reads "host=h port=5432 dbname=d user=u password='p'".
+// parsePostgresKV reads "host=h port=5432 dbname=d user=u password='p'"
+// as pgx and libpq do. A DSN they reject (a key without '=', an
+// unterminated quote, a trailing backslash) yields nothing.
 func parsePostgresKV(dsn string) (name, endpoint string) {
+	const space = " \t\n\v\f\r"
 	kv := map[string]string{}
 	s := dsn
 	for {
-		s = strings.TrimLeft(s, " \t\n\r")
+		s = strings.TrimLeft(s, space)
 		if s == "" {
 			break
 		}
 		eq := strings.IndexByte(s, '=')
 		if eq < 0 {
-			break
+			return "", ""
 		}
-		key := strings.TrimSpace(s[:eq])
-		s = strings.TrimLeft(s[eq+1:], " \t\n\r")
+		key := strings.TrimRight(s[:eq], space)
+		if key == "" || strings.ContainsAny(key, space) {
+			return "", ""
+		}
+		s = strings.TrimLeft(s[eq+1:], space)
 		var val strings.Builder
-		if strings.HasPrefix(s, "'") {
+		quoted := strings.HasPrefix(s, "'")
+		if quoted {
 			s = s[1:]
-			for s != "" && s[0] != '\'' {
-				if s[0] == '\\' && len(s) > 1 {
-					s = s[1:]
+		}
+		for {
+			if s == "" {
+				if quoted {
+					return "", "" // unterminated
 				}
-				val.WriteByte(s[0])
-				s = s[1:]
+				break
 			}
-			if s != "" {
+			c := s[0]
+			if quoted && c == '\'' || !quoted && strings.IndexByte(space, c) >= 0 {
 				s = s[1:]
+				break
 			}
-		} else {
-			for s != "" && s[0] != ' ' && s[0] != '\t' && s[0] != '\n' && s[0] != '\r' {
-				if s[0] == '\\' && len(s) > 1 {
-					s = s[1:]
+			if c == '\\' {
+				if len(s) == 1 {
+					return "", ""
 				}
-				val.WriteByte(s[0])
 				s = s[1:]
+				c = s[0]
 			}
+			val.WriteByte(c)
+			s = s[1:]
 		}
 		kv[key] = val.String()
 	}
 	name = kv["dbname"]
 	if name == "" {
-		name = kv["user"]
+		name = userDB(kv["user"])
+	}
+	ports := strings.Split(kv["port"], ",")
+	if !validPorts(ports) {
+		return "", ""
 	}
 	hosts := strings.Split(kv["host"], ",")
 	if kv["host"] == "" {
 		hosts = []string{"localhost"}
 	}
-	return name, joinHosts(hosts, strings.Split(kv["port"], ","), "5432")
+	return name, joinHosts(hosts, ports, "5432")
 }
 
 // parseMySQL reads go-sql-driver's [user[:pass]@][net[(addr)]]/db[?opts].
@@ -222,10 +290,16 @@ func parseMySQL(dsn string) (name, endpoint string) {
 	}
 	head := dsn[:slash]
 	if i := strings.LastIndexByte(head, '@'); i >= 0 {
+		if user, _, _ := strings.Cut(head[:i], ":"); strings.ContainsAny(user, "/?") {
+			return "", "" // a parameter holding an unescaped '/' and '@'
+		}
 		head = head[i+1:]
 	}
 	network, addr := head, ""
-	if i := strings.IndexByte(head, '('); i >= 0 && strings.HasSuffix(head, ")") {
+	if i := strings.IndexByte(head, '('); i >= 0 {
+		if !strings.HasSuffix(head, ")") {
+			return "", "" // the driver rejects it: the last '/' may be in a parameter
+		}
 		network, addr = head[:i], head[i+1:len(head)-1]
 	}
 	switch {
@@ -235,6 +309,9 @@ func parseMySQL(dsn string) (name, endpoint string) {
 		}
 		return name, addr
 	case network != "" && network != "tcp" && network != "tcp6":
+		if addr == "" {
+			return "", "" // the driver rejects it: no address to dial
+		}
 		return name, addr // a registered dialer: its address as written
 	case addr == "":
 		return name, "127.0.0.1:3306"

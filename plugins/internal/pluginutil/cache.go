@@ -17,12 +17,13 @@ const (
 // Cache keeps values built from strings that repeat from call to call
 // (span tag values made from a method name, say), built and boxed once,
 // so that steady traffic allocates none of them. Cached keys are copies,
-// so that they pin no request buffer. Lookups take no lock; a miss copies
-// the map, which the bound keeps cheap. The zero Cache is ready to use; it
-// must not be copied after first use.
+// so that they pin no request buffer. Lookups take no lock, nor does a
+// miss once the cache is full; other misses build outside the lock and
+// copy the map, which the bound keeps cheap. The zero Cache is ready to
+// use; it must not be copied after first use.
 type Cache[V any] struct {
 	m  atomic.Pointer[map[string]V]
-	mu sync.Mutex // serializes misses
+	mu sync.Mutex // serializes stores
 }
 
 // Get returns the value of key, calling build(key) on a miss.
@@ -46,26 +47,32 @@ func (c *Cache[V]) GetBytes(key []byte, build func(string) V) V {
 	return c.miss(string(key), build)
 }
 
+// miss builds the value of key outside the lock, so that a slow build
+// holds up no other miss; a full cache takes no lock at all. Two misses
+// of one key may both build it: the first one stored wins.
 func (c *Cache[V]) miss(key string, build func(string) V) V {
 	if len(key) > MaxCachedLen {
 		return build(key)
 	}
+	if p := c.m.Load(); p != nil && len(*p) >= MaxCached {
+		return build(key)
+	}
+	key = strings.Clone(key) // the caller's may point into a request
+	v := build(key)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var old map[string]V
 	if p := c.m.Load(); p != nil {
 		old = *p
 	}
-	if v, ok := old[key]; ok {
-		return v
+	if w, ok := old[key]; ok {
+		return w
 	}
 	if len(old) >= MaxCached {
-		return build(key)
+		return v
 	}
 	m := make(map[string]V, len(old)+1)
 	maps.Copy(m, old)
-	key = strings.Clone(key) // the caller's may point into a request
-	v := build(key)
 	m[key] = v
 	c.m.Store(&m)
 	return v

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opentracing/opentracing-go/mocktracer"
 
@@ -43,6 +44,41 @@ func TestCacheBounds(t *testing.T) {
 	buf := []byte("a")
 	if n := testing.AllocsPerRun(100, func() { c.GetBytes(buf, build) }); n != 0 {
 		t.Fatalf("GetBytes hit: %v allocs", n)
+	}
+}
+
+// Once the cache is full, a miss neither waits for nor takes the mutex
+// that serializes misses, and no miss builds its value under that mutex.
+func TestCacheMissOutsideLock(t *testing.T) {
+	var c Cache[any]
+	underLock := 0
+	build := func(s string) any {
+		if c.mu.TryLock() {
+			c.mu.Unlock()
+		} else {
+			underLock++
+		}
+		return s
+	}
+	for i := 0; c.Len() < MaxCached; i++ {
+		c.Get(strconv.Itoa(i), build)
+	}
+	if underLock != 0 {
+		t.Errorf("%d of %d misses built their value under the mutex", underLock, MaxCached)
+	}
+	c.mu.Lock() // held by someone else: a miss of a full cache must not wait
+	done := make(chan any)
+	go func() { done <- c.Get("past-the-cap", func(s string) any { return s }) }()
+	select {
+	case v := <-done:
+		c.mu.Unlock()
+		if v != "past-the-cap" {
+			t.Fatalf("miss of a full cache = %v", v)
+		}
+	case <-time.After(5 * time.Second):
+		c.mu.Unlock()
+		<-done
+		t.Fatal("a miss of a full cache waited for the mutex")
 	}
 }
 
