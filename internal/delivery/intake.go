@@ -78,6 +78,9 @@ func (in *Intake) Report(s *span.Span) (queueDrops int64) {
 	}
 }
 
+// Cancel cancels Abort, for a reporter that fails to start.
+func (in *Intake) Cancel() { in.abortFn() }
+
 // Close stops Report from queueing, closes Queue and waits until the
 // reporter's goroutine closed End, or cancels Abort after timeout; then
 // it calls then (while the timeout still runs) and cancels Abort.
