@@ -79,33 +79,21 @@ func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 }
 
 func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	cl, traced := c.m.begin(ctx)
-	var r driver.Result
-	var err error
-	if e, ok := c.c.(driver.ExecerContext); ok {
-		r, err = e.ExecContext(ctx, query, args)
-	} else {
-		r, err = legacyExec(ctx, c.c.(driver.Execer), query, args) //nolint:staticcheck
-	}
-	if traced {
-		c.m.end(cl, query, c, err)
-	}
-	return r, err
+	return traced(ctx, c, query, func() (driver.Result, error) {
+		if e, ok := c.c.(driver.ExecerContext); ok {
+			return e.ExecContext(ctx, query, args)
+		}
+		return legacyExec(ctx, c.c.(driver.Execer), query, args) //nolint:staticcheck
+	})
 }
 
 func (c *conn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	cl, traced := c.m.begin(ctx)
-	var r driver.Rows
-	var err error
-	if q, ok := c.c.(driver.QueryerContext); ok {
-		r, err = q.QueryContext(ctx, query, args)
-	} else {
-		r, err = legacyQuery(ctx, c.c.(driver.Queryer), query, args) //nolint:staticcheck
-	}
-	if traced {
-		c.m.end(cl, query, c, err)
-	}
-	return r, err
+	return traced(ctx, c, query, func() (driver.Rows, error) {
+		if q, ok := c.c.(driver.QueryerContext); ok {
+			return q.QueryContext(ctx, query, args)
+		}
+		return legacyQuery(ctx, c.c.(driver.Queryer), query, args) //nolint:staticcheck
+	})
 }
 
 func (c *conn) ping(ctx context.Context) error { return c.c.(driver.Pinger).Ping(ctx) }
