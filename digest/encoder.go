@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,7 +72,7 @@ func (e *Encoder) field(w *lineWriter, s *span.Span, l *Layout, f *Field, rpc bo
 	)
 	if f.Source == FromTag {
 		raw := firstTag(s, f.Tags)
-		if n, isInt := intTag(raw); isInt { // sizes, status codes: no string made
+		if n, isInt := span.TagInt(raw); isInt { // sizes, status codes: no string made
 			w.int(f.Name, n, f.Num)
 			return
 		}
@@ -161,33 +160,6 @@ func firstTag(s *span.Span, keys []string) any {
 		}
 	}
 	return nil
-}
-
-// intTag returns v as an int64 when it is an integer that fits one.
-func intTag(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int:
-		return int64(x), true
-	case int64:
-		return x, true
-	case int32:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case uint:
-		return int64(x), x <= math.MaxInt64
-	case uint64:
-		return int64(x), x <= math.MaxInt64
-	case uint32:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint8:
-		return int64(x), true
-	}
-	return 0, false
 }
 
 // extraTags writes the tags no field consumed, for layouts that keep them

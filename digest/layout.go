@@ -224,7 +224,7 @@ var httpServerStatKey = []Field{
 
 func httpResult(s *span.Span) string {
 	v := s.Tag(span.TagHTTPStatusCode)
-	if n, ok := intTag(v); ok && n >= 100 && n < 600 {
+	if n, ok := span.TagInt(v); ok && n >= 100 && n < 600 {
 		return statusTexts[n-100]
 	}
 	return span.TagText(v)

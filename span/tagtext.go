@@ -2,6 +2,7 @@ package span
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -48,4 +49,33 @@ func TagText(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// TagInt returns a tag value as an int64 when it is an integer of a Go
+// integer type whose value fits one; reporters use it to write integers
+// as numbers and everything else with TagText.
+func TagInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case int32:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case uint:
+		return int64(x), x <= math.MaxInt64
+	case uint64:
+		return int64(x), x <= math.MaxInt64
+	case uint32:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint8:
+		return int64(x), true
+	}
+	return 0, false
 }

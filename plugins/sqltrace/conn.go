@@ -79,33 +79,21 @@ func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 }
 
 func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	cl, traced := c.m.begin(ctx)
-	var r driver.Result
-	var err error
-	if e, ok := c.c.(driver.ExecerContext); ok {
-		r, err = e.ExecContext(ctx, query, args)
-	} else {
-		r, err = legacyExec(ctx, c.c.(driver.Execer), query, args) //nolint:staticcheck
-	}
-	if traced {
-		c.m.end(cl, query, c, err)
-	}
-	return r, err
+	return traced(ctx, c, query, func() (driver.Result, error) {
+		if e, ok := c.c.(driver.ExecerContext); ok {
+			return e.ExecContext(ctx, query, args)
+		}
+		return legacyExec(ctx, c.c.(driver.Execer), query, args) //nolint:staticcheck
+	})
 }
 
 func (c *conn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	cl, traced := c.m.begin(ctx)
-	var r driver.Rows
-	var err error
-	if q, ok := c.c.(driver.QueryerContext); ok {
-		r, err = q.QueryContext(ctx, query, args)
-	} else {
-		r, err = legacyQuery(ctx, c.c.(driver.Queryer), query, args) //nolint:staticcheck
-	}
-	if traced {
-		c.m.end(cl, query, c, err)
-	}
-	return r, err
+	return traced(ctx, c, query, func() (driver.Rows, error) {
+		if q, ok := c.c.(driver.QueryerContext); ok {
+			return q.QueryContext(ctx, query, args)
+		}
+		return legacyQuery(ctx, c.c.(driver.Queryer), query, args) //nolint:staticcheck
+	})
 }
 
 func (c *conn) ping(ctx context.Context) error { return c.c.(driver.Pinger).Ping(ctx) }
@@ -124,8 +112,10 @@ func (c *conn) checkNamedValue(nv *driver.NamedValue) error {
 // driver without the context interfaces.
 var errNamedParams = errors.New("sql: driver does not support the use of Named Parameters")
 
-// values is database/sql's namedValueToValue.
-func values(named []driver.NamedValue) ([]driver.Value, error) {
+// legacyArgs is what database/sql's ctxDriverExec and ctxDriverQuery do
+// before calling a driver.Execer or driver.Queryer: its namedValueToValue,
+// then a check that ctx is not done.
+func legacyArgs(ctx context.Context, named []driver.NamedValue) ([]driver.Value, error) {
 	dargs := make([]driver.Value, len(named))
 	for n, param := range named {
 		if len(param.Name) > 0 {
@@ -133,33 +123,28 @@ func values(named []driver.NamedValue) ([]driver.Value, error) {
 		}
 		dargs[n] = param.Value
 	}
+	select {
+	default:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	return dargs, nil
 }
 
 // legacyExec is database/sql's ctxDriverExec for a driver.Execer.
 func legacyExec(ctx context.Context, e driver.Execer, query string, named []driver.NamedValue) (driver.Result, error) { //nolint:staticcheck
-	dargs, err := values(named)
+	dargs, err := legacyArgs(ctx, named)
 	if err != nil {
 		return nil, err
-	}
-	select {
-	default:
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
 	return e.Exec(query, dargs)
 }
 
 // legacyQuery is database/sql's ctxDriverQuery for a driver.Queryer.
 func legacyQuery(ctx context.Context, q driver.Queryer, query string, named []driver.NamedValue) (driver.Rows, error) { //nolint:staticcheck
-	dargs, err := values(named)
+	dargs, err := legacyArgs(ctx, named)
 	if err != nil {
 		return nil, err
-	}
-	select {
-	default:
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
 	return q.Query(query, dargs)
 }

@@ -52,35 +52,23 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 // ExecContext implements driver.StmtExecContext; for a statement without
 // it, it does what database/sql does.
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	cl, traced := s.c.m.begin(ctx)
-	var r driver.Result
-	var err error
-	if e, ok := s.s.(driver.StmtExecContext); ok {
-		r, err = e.ExecContext(ctx, args)
-	} else {
-		r, err = legacyExec(ctx, legacyStmt{s.s}, "", args)
-	}
-	if traced {
-		s.c.m.end(cl, s.q, s.c, err)
-	}
-	return r, err
+	return traced(ctx, s.c, s.q, func() (driver.Result, error) {
+		if e, ok := s.s.(driver.StmtExecContext); ok {
+			return e.ExecContext(ctx, args)
+		}
+		return legacyExec(ctx, legacyStmt{s.s}, "", args)
+	})
 }
 
 // QueryContext implements driver.StmtQueryContext; for a statement
 // without it, it does what database/sql does.
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	cl, traced := s.c.m.begin(ctx)
-	var r driver.Rows
-	var err error
-	if q, ok := s.s.(driver.StmtQueryContext); ok {
-		r, err = q.QueryContext(ctx, args)
-	} else {
-		r, err = legacyQuery(ctx, legacyStmt{s.s}, "", args)
-	}
-	if traced {
-		s.c.m.end(cl, s.q, s.c, err)
-	}
-	return r, err
+	return traced(ctx, s.c, s.q, func() (driver.Rows, error) {
+		if q, ok := s.s.(driver.StmtQueryContext); ok {
+			return q.QueryContext(ctx, args)
+		}
+		return legacyQuery(ctx, legacyStmt{s.s}, "", args)
+	})
 }
 
 // legacyStmt gives a statement the shape of driver.Execer and

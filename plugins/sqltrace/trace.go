@@ -115,6 +115,16 @@ func (m *meta) begin(ctx context.Context) (cl call, ok bool) {
 	return cl, true
 }
 
+// traced makes call, statement q on c, and records it.
+func traced[R any](ctx context.Context, c *conn, q string, call func() (R, error)) (R, error) {
+	cl, ok := c.m.begin(ctx)
+	r, err := call()
+	if ok {
+		c.m.end(cl, q, c, err)
+	}
+	return r, err
+}
+
 // end records the call of statement q on c, which returned err.
 func (m *meta) end(cl call, q string, c *conn, err error) {
 	if err == driver.ErrSkip { //nolint:errorlint // drivers return ErrSkip itself

@@ -21,10 +21,6 @@ func (t *tx) Commit() error { return t.end(operationCommit, t.t.Commit) }
 func (t *tx) Rollback() error { return t.end(operationRollback, t.t.Rollback) }
 
 func (t *tx) end(op string, f func() error) error {
-	cl, traced := t.c.m.begin(t.ctx)
-	err := f()
-	if traced {
-		t.c.m.end(cl, op, t.c, err)
-	}
+	_, err := traced(t.ctx, t.c, op, func() (struct{}, error) { return struct{}{}, f() })
 	return err
 }

@@ -53,11 +53,12 @@ func BenchmarkReport(b *testing.B) {
 	for _, par := range []bool{false, true} {
 		b.Run(fmt.Sprint("parallel=", par), func(b *testing.B) {
 			// Only the queue: no goroutine consumes it.
-			r := &Reporter{ch: make(chan *span.Span, 2*chunk), o: options{queueSize: 2 * chunk}}
+			r := &Reporter{o: options{queueSize: 2 * chunk}}
+			r.in.Init(2*chunk, nil, "zipkin.", DefaultSelfLogInterval)
 			drain := func() {
 				b.StopTimer()
-				for len(r.ch) > 0 {
-					<-r.ch
+				for len(r.in.Queue) > 0 {
+					<-r.in.Queue
 				}
 				b.StartTimer()
 			}
@@ -66,11 +67,10 @@ func BenchmarkReport(b *testing.B) {
 			if par {
 				// Parallel: a goroutine drains the queue meanwhile, as the
 				// reporter's own does.
-				drained := make(chan struct{})
 				go func() {
-					for range r.ch {
+					for range r.in.Queue {
 					}
-					close(drained)
+					close(r.in.End)
 				}()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
@@ -78,8 +78,7 @@ func BenchmarkReport(b *testing.B) {
 					}
 				})
 				b.StopTimer()
-				close(r.ch)
-				<-drained
+				r.in.Close(time.Minute, nil)
 			} else {
 				for i := 0; i < b.N; i++ {
 					if i%chunk == chunk-1 {
@@ -115,7 +114,7 @@ func BenchmarkPipeline(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				for i%64 == 0 && r.reported.Load()-r.sent.Load() > DefaultMaxBacklog {
+				for i%64 == 0 && r.in.Reported.Load()-r.in.Sent.Load() > DefaultMaxBacklog {
 					time.Sleep(50 * time.Microsecond)
 				}
 				r.Report(s)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/openzipkin/zipkin-go/model"
 
+	"github.com/sofatracer/sofatracer-go/internal/hexnum"
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
@@ -128,11 +129,11 @@ func parseHexTraceID(s string) (model.TraceID, bool) {
 		split = 0
 	}
 	var ok bool
-	if id.Low, ok = parseHex64(s[split:]); !ok {
+	if id.Low, ok = hexnum.Parse(s[split:]); !ok {
 		return model.TraceID{}, false
 	}
 	if split > 0 {
-		if id.High, ok = parseHex64(s[:split]); !ok {
+		if id.High, ok = hexnum.Parse(s[:split]); !ok {
 			return model.TraceID{}, false
 		}
 	}
@@ -140,29 +141,6 @@ func parseHexTraceID(s string) (model.TraceID, bool) {
 		return model.TraceID{}, false
 	}
 	return id, true
-}
-
-// parseHex64 reads 1-16 hex digits, either case.
-func parseHex64(s string) (uint64, bool) {
-	if len(s) == 0 || len(s) > 16 {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		v = v<<4 | uint64(c)
-	}
-	return v, true
 }
 
 // IDs returns the Zipkin trace id, span id and parent id (nil for a root)
@@ -196,7 +174,7 @@ func IDs(c *span.Context) (model.TraceID, model.ID, *model.ID) {
 
 func spanIDOf(s string, hex bool) model.ID {
 	if hex && len(s) == 16 {
-		if v, ok := parseHex64(s); ok && v != 0 {
+		if v, ok := hexnum.Parse(s); ok && v != 0 {
 			return model.ID(v)
 		}
 	}

@@ -1,7 +1,6 @@
 package zipkin
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/openzipkin/zipkin-go/model"
 
+	"github.com/sofatracer/sofatracer-go/internal/delivery"
 	"github.com/sofatracer/sofatracer-go/reporter"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -95,7 +95,7 @@ func WithMaxBacklog(n int) Option {
 // WithBatchInterval sets the longest time a span waits to be sent (default
 // 1s); it is also the retry interval while the collector is unreachable.
 func WithBatchInterval(d time.Duration) Option {
-	return positiveDur("batch interval", d, func(o *options) { o.batchInterval = d })
+	return positive("batch interval", d, func(o *options) { o.batchInterval = d })
 }
 
 // WithMaxRetryBackoff bounds the pause after failed requests (default
@@ -105,24 +105,24 @@ func WithBatchInterval(d time.Duration) Option {
 // within this time, and one that is down costs neither a request nor the
 // encoding of the backlog per span reported.
 func WithMaxRetryBackoff(d time.Duration) Option {
-	return positiveDur("max retry backoff", d, func(o *options) { o.maxBackoff = d })
+	return positive("max retry backoff", d, func(o *options) { o.maxBackoff = d })
 }
 
 // WithTimeout bounds each request (default 5s).
 func WithTimeout(d time.Duration) Option {
-	return positiveDur("timeout", d, func(o *options) { o.timeout = d })
+	return positive("timeout", d, func(o *options) { o.timeout = d })
 }
 
 // WithCloseTimeout bounds how long Close tries to deliver what is buffered
 // (default 5s); requests still running then are aborted.
 func WithCloseTimeout(d time.Duration) Option {
-	return positiveDur("close timeout", d, func(o *options) { o.closeTimeout = d })
+	return positive("close timeout", d, func(o *options) { o.closeTimeout = d })
 }
 
 // WithSelfLogInterval sets the least time between two tracer-self.log
 // records of the same kind (default 10s).
 func WithSelfLogInterval(d time.Duration) Option {
-	return positiveDur("self-log interval", d, func(o *options) { o.logEvery = d })
+	return positive("self-log interval", d, func(o *options) { o.logEvery = d })
 }
 
 // WithTransport sets the HTTP transport (default: a private
@@ -137,24 +137,8 @@ func WithTransport(rt http.RoundTripper) Option {
 	}
 }
 
-func positive(what string, n int, set func(*options)) Option {
-	return func(o *options) error {
-		if n <= 0 {
-			return fmt.Errorf("zipkin: %s %d must be positive", what, n)
-		}
-		set(o)
-		return nil
-	}
-}
-
-func positiveDur(what string, d time.Duration, set func(*options)) Option {
-	return func(o *options) error {
-		if d <= 0 {
-			return fmt.Errorf("zipkin: %s %v must be positive", what, d)
-		}
-		set(o)
-		return nil
-	}
+func positive[V int | time.Duration](what string, v V, set func(*options)) Option {
+	return delivery.Positive("zipkin", what, v, set)
 }
 
 // Stats are a Reporter's counters since it started. Every sampled span
@@ -175,46 +159,32 @@ type Stats struct {
 }
 
 // Dropped returns the number of spans lost, for whatever reason.
-func (s Stats) Dropped() int64 {
-	return s.DroppedQueueFull + s.DroppedAfterClose + s.DroppedBacklog + s.Rejected + s.DroppedAtClose
-}
+func (s Stats) Dropped() int64 { return delivery.Stats(s).Dropped() }
 
 // String formats the counters on one line for tracer-self.log.
-func (s Stats) String() string {
-	return fmt.Sprintf("reported=%d unsampled=%d sent=%d dropped=%d (queue_full=%d backlog=%d rejected=%d at_close=%d after_close=%d) requests=%d send_errors=%d",
-		s.Reported, s.Unsampled, s.Sent, s.Dropped(), s.DroppedQueueFull, s.DroppedBacklog, s.Rejected, s.DroppedAtClose, s.DroppedAfterClose, s.Requests, s.SendErrors)
-}
+func (s Stats) String() string { return delivery.Stats(s).String() }
 
 // Reporter sends finished spans to a Zipkin v2 collector. It implements
 // reporter.Reporter and is safe for concurrent use.
 type Reporter struct {
-	url  string
-	o    options
-	self atomic.Pointer[reporter.SelfLog]
+	url string
+	o   options
+	in  delivery.Intake // queue, counters (see Stats), self-log, abort
 
-	ch      chan *span.Span
 	room    chan struct{}   // a request ended: zipkin-go may have room
 	handoff int             // the most spans handed to zipkin-go at a time
 	local   *model.Endpoint // shared by every span; never modified
 	zr      zreporter.Reporter
 	tr      *http.Transport // ours, to release at Close; nil with WithTransport
-	runEnd  chan struct{}
 
-	mu        sync.RWMutex    // Report: read; Close: write, to close ch
-	abort     context.Context // cancelled when Close gives up
-	abortFn   context.CancelFunc
-	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
 
-	// Counters (see Stats). pending() is what zipkin-go holds.
-	reported, unsampled, droppedQueue, droppedAfter atomic.Int64
-	droppedBacklog, rejected, droppedAtClose        atomic.Int64
-	sent, requests, sendErrors, accepted            atomic.Int64
-	disposed                                        atomic.Int64 // by zipkin-go itself; also in droppedBacklog
-	ringAtClose                                     atomic.Int64 // left in the backlog at Close
-	failing                                         atomic.Bool  // the last request failed
-	nextQueueLog                                    atomic.Int64 // unix ns before which a full queue is not logged
+	// Besides r.in's counters; pending() is what zipkin-go holds.
+	accepted    atomic.Int64
+	disposed    atomic.Int64 // by zipkin-go itself; also in DroppedBacklog
+	ringAtClose atomic.Int64 // left in the backlog at Close
+	failing     atomic.Bool  // the last request failed
 
 	// The batch being sent: its length and how many of its spans could
 	// not be serialized; and the pause after failures. Used by zipkin-go's
@@ -251,7 +221,7 @@ func NewReporter(baseURL string, opts ...Option) (*Reporter, error) {
 			return nil, err
 		}
 	}
-	r.self.Store(r.o.self)
+	r.in.Init(r.o.queueSize, r.o.self, "zipkin.", r.o.logEvery)
 	r.handoff = max(r.o.batchSize, r.o.maxBacklog/2)
 	r.local = localEndpoint(r.o.service)
 	r.room = make(chan struct{}, 1)
@@ -265,9 +235,6 @@ func NewReporter(baseURL string, opts ...Option) (*Reporter, error) {
 		}
 		rt = r.tr
 	}
-	r.abort, r.abortFn = context.WithCancel(context.Background())
-	r.ch = make(chan *span.Span, r.o.queueSize)
-	r.runEnd = make(chan struct{})
 	zopts := []zhttp.ReporterOption{
 		zhttp.Client(&doer{r: r, client: &http.Client{Transport: rt}}),
 		zhttp.Serializer(&serializer{r: r, gzip: r.o.gzip}),
@@ -308,37 +275,15 @@ func SpansURL(baseURL string) (string, error) {
 func (r *Reporter) URL() string { return r.url }
 
 // SetSelfLog sets (or replaces) where losses and failures are written.
-func (r *Reporter) SetSelfLog(l *reporter.SelfLog) { r.self.Store(l) }
+func (r *Reporter) SetSelfLog(l *reporter.SelfLog) { r.in.Set(l) }
 
 // Report implements reporter.Reporter. It never blocks and never does
 // I/O: an unsampled span is counted and ignored, a sampled one is queued,
 // or dropped and counted when the queue is full or the reporter closed.
 // The span must be finished and not modified afterwards.
 func (r *Reporter) Report(s *span.Span) {
-	if !s.Ctx.Sampled() {
-		r.unsampled.Add(1)
-		return
-	}
-	r.reported.Add(1)
-	// The read lock only keeps Close from closing the queue under a send;
-	// Close holds the write lock for no longer than close(ch).
-	r.mu.RLock()
-	if r.closed.Load() {
-		r.mu.RUnlock()
-		r.droppedAfter.Add(1)
-		return
-	}
-	select {
-	case r.ch <- s:
-		r.mu.RUnlock()
-	default:
-		r.mu.RUnlock()
-		n := r.droppedQueue.Add(1)
-		// A cheap check first: this runs on the application's goroutine.
-		if now := time.Now().UnixNano(); now >= r.nextQueueLog.Load() && r.self.Load() != nil {
-			r.nextQueueLog.Store(now + int64(r.o.logEvery))
-			r.limited("queue", reporter.LevelWarn, "zipkin: report queue of %d spans full, span dropped (%d dropped so far); the collector at %s is slow or unreachable", r.o.queueSize, n, r.url)
-		}
+	if n := r.in.Report(s); n > 0 {
+		r.in.Limited("queue", reporter.LevelWarn, "zipkin: report queue of %d spans full, span dropped (%d dropped so far); the collector at %s is slow or unreachable", r.o.queueSize, n, r.url)
 	}
 }
 
@@ -348,92 +293,55 @@ func (r *Reporter) Report(s *span.Span) {
 // reached: its disposal of old spans while a request is in flight would
 // remove unsent spans afterwards.
 func (r *Reporter) run() {
-	defer close(r.runEnd)
-	var q ring
+	defer close(r.in.End)
+	var q delivery.Deque[model.SpanModel]
 	feed := func() {
-		for q.len() > 0 && r.pending() < int64(r.handoff) {
+		for q.Len() > 0 && r.pending() < int64(r.handoff) {
 			r.accepted.Add(1)
-			r.zr.Send(q.pop())
+			r.zr.Send(q.PopFront())
 		}
 	}
-	for ch := r.ch; ch != nil; feed() {
+	for ch := r.in.Queue; ch != nil; feed() {
 		select {
 		case s, ok := <-ch:
 			if !ok {
 				ch = nil
 				break
 			}
-			if q.len() >= r.o.maxBacklog {
-				q.pop()
-				n := r.droppedBacklog.Add(1)
-				r.limited("backlog", reporter.LevelWarn, "zipkin: more than %d spans wait for the collector at %s, the oldest dropped (%d so far)", r.o.maxBacklog, r.url, n)
+			if q.Len() >= r.o.maxBacklog {
+				q.PopFront()
+				n := r.in.DroppedBacklog.Add(1)
+				r.in.Limited("backlog", reporter.LevelWarn, "zipkin: more than %d spans wait for the collector at %s, the oldest dropped (%d so far)", r.o.maxBacklog, r.url, n)
 			}
-			q.push(convert(s, r.local))
+			q.PushBack(convert(s, r.local))
 		case <-r.room:
 		}
 	}
 	// Closing: hand over the rest as deliveries make room, until a request
 	// fails or the close timeout is over.
-	for feed(); q.len() > 0; feed() {
+	for feed(); q.Len() > 0; feed() {
 		select {
 		case <-r.room:
 			if !r.failing.Load() {
 				continue
 			}
-		case <-r.abort.Done():
+		case <-r.in.Abort.Done():
 		}
-		r.ringAtClose.Add(int64(q.len()))
+		r.ringAtClose.Add(int64(q.Len()))
 		return
 	}
 }
 
-// ring is a FIFO of converted spans.
-type ring struct {
-	buf        []model.SpanModel
-	head, size int
-}
-
-func (q *ring) len() int { return q.size }
-
-func (q *ring) push(m model.SpanModel) {
-	if q.size == len(q.buf) {
-		nb := make([]model.SpanModel, max(16, 2*len(q.buf)))
-		for i := 0; i < q.size; i++ {
-			nb[i] = q.buf[(q.head+i)%len(q.buf)]
-		}
-		q.buf, q.head = nb, 0
-	}
-	q.buf[(q.head+q.size)%len(q.buf)] = m
-	q.size++
-}
-
-func (q *ring) pop() model.SpanModel {
-	m := q.buf[q.head]
-	q.buf[q.head] = model.SpanModel{}
-	q.head = (q.head + 1) % len(q.buf)
-	q.size--
-	return m
-}
-
 // pending is what zipkin-go holds.
 func (r *Reporter) pending() int64 {
-	return r.accepted.Load() - r.sent.Load() - r.rejected.Load() - r.disposed.Load() - r.droppedAtClose.Load()
+	return r.accepted.Load() - r.in.Sent.Load() - r.in.Rejected.Load() - r.disposed.Load() - r.in.DroppedAtClose.Load()
 }
 
 // Stats returns the reporter's counters.
 func (r *Reporter) Stats() Stats {
-	return Stats{
-		Reported:          r.reported.Load(),
-		Unsampled:         r.unsampled.Load(),
-		DroppedQueueFull:  r.droppedQueue.Load(),
-		DroppedAfterClose: r.droppedAfter.Load(),
-		DroppedBacklog:    r.droppedBacklog.Load(),
-		Rejected:          r.rejected.Load(),
-		DroppedAtClose:    r.droppedAtClose.Load() + r.ringAtClose.Load(),
-		Sent:              r.sent.Load(),
-		Requests:          r.requests.Load(),
-		SendErrors:        r.sendErrors.Load(),
-	}
+	st := r.in.Load()
+	st.DroppedAtClose += r.ringAtClose.Load()
+	return Stats(st)
 }
 
 // Close stops accepting spans, delivers what is buffered within the close
@@ -444,42 +352,25 @@ func (r *Reporter) Stats() Stats {
 func (r *Reporter) Close() error {
 	r.closeOnce.Do(func() {
 		r.closing.Store(true) // no more pauses after failures
-		r.mu.Lock()
-		r.closed.Store(true)
-		close(r.ch)
-		r.mu.Unlock()
-		timer := time.AfterFunc(r.o.closeTimeout, r.abortFn)
-		<-r.runEnd // what was queued is converted and handed over, or counted
-		err := r.zr.Close()
-		timer.Stop()
-		r.abortFn()
+		// What was queued is converted and handed over, or counted; then
+		// zipkin-go delivers it.
+		var err error
+		r.in.Close(r.o.closeTimeout, func() { err = r.zr.Close() })
 		if r.tr != nil {
 			r.tr.CloseIdleConnections()
 		}
 		lost := r.pending()
-		r.droppedAtClose.Add(lost)
+		r.in.DroppedAtClose.Add(lost)
 		if lost += r.ringAtClose.Load(); lost > 0 {
 			if err == nil {
 				err = errors.New("not delivered")
 			}
 			r.closeErr = fmt.Errorf("zipkin: %d spans not delivered to %s at close: %w", lost, r.url, err)
-			r.printf(reporter.LevelError, "%v", r.closeErr)
+			r.in.Printf(reporter.LevelError, "%v", r.closeErr)
 		}
-		r.printf(reporter.LevelInfo, "zipkin reporter closed: %s", r.Stats())
+		r.in.Printf(reporter.LevelInfo, "zipkin reporter closed: %s", r.Stats())
 	})
 	return r.closeErr
-}
-
-func (r *Reporter) limited(key, level, format string, args ...any) {
-	if l := r.self.Load(); l != nil {
-		l.Limited("zipkin."+key, r.o.logEvery, level, format, args...)
-	}
-}
-
-func (r *Reporter) printf(level, format string, args ...any) {
-	if l := r.self.Load(); l != nil {
-		l.Printf(level, format, args...)
-	}
 }
 
 var _ reporter.Reporter = (*Reporter)(nil)

@@ -30,10 +30,10 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	n, invalid := r.batchLen, r.batchInvalid
 	ctx, cancel := context.WithCancel(req.Context())
 	defer cancel()
-	stop := context.AfterFunc(r.abort, cancel)
+	stop := context.AfterFunc(r.in.Abort, cancel)
 	defer stop()
 
-	r.requests.Add(1)
+	r.in.Requests.Add(1)
 	defer func() {
 		select { // tell the forwarder a request ended
 		case r.room <- struct{}{}:
@@ -48,25 +48,25 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		r.backoff, r.retryAt = 0, time.Time{}
 	}
 	if err != nil {
-		r.sendErrors.Add(1)
+		r.in.SendErrors.Add(1)
 		r.failing.Store(true)
-		r.limited("send", reporter.LevelWarn, "zipkin: sending %d spans to %s failed: %v; they stay buffered (backlog of at most %d) and are retried after a pause of at most %v", n, r.url, err, r.o.maxBacklog, max(r.o.maxBackoff, r.o.batchInterval))
+		r.in.Limited("send", reporter.LevelWarn, "zipkin: sending %d spans to %s failed: %v; they stay buffered (backlog of at most %d) and are retried after a pause of at most %v", n, r.url, err, r.o.maxBacklog, max(r.o.maxBackoff, r.o.batchInterval))
 		return nil, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	resp.Body = http.NoBody
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		r.sent.Add(int64(n - invalid))
-		r.rejected.Add(int64(invalid))
+		r.in.Sent.Add(int64(n - invalid))
+		r.in.Rejected.Add(int64(invalid))
 		if r.failing.Swap(false) {
-			r.printf(reporter.LevelInfo, "zipkin: collector at %s reachable again, %d buffered spans delivered", r.url, n-invalid)
+			r.in.Printf(reporter.LevelInfo, "zipkin: collector at %s reachable again, %d buffered spans delivered", r.url, n-invalid)
 		}
 		return resp, nil
 	}
-	total := r.rejected.Add(int64(n))
+	total := r.in.Rejected.Add(int64(n))
 	r.failing.Store(false) // the collector is there; spans can be handed on
-	r.limited("status", reporter.LevelWarn, "zipkin: collector at %s answered %s, %d spans dropped (%d so far)", r.url, resp.Status, n, total)
+	r.in.Limited("status", reporter.LevelWarn, "zipkin: collector at %s answered %s, %d spans dropped (%d so far)", r.url, resp.Status, n, total)
 	return resp, nil
 }
 
@@ -142,8 +142,8 @@ func (w logWriter) Write(p []byte) (int, error) {
 		var n int64
 		if _, err := fmt.Sscanf(line[i:], "disposing %d spans", &n); err == nil && n > 0 {
 			w.r.disposed.Add(n)
-			total := w.r.droppedBacklog.Add(n)
-			w.r.limited("backlog", reporter.LevelWarn, "zipkin: more than %d spans wait for the collector at %s, the oldest %d dropped (%d so far)", w.r.o.maxBacklog, w.r.url, n, total)
+			total := w.r.in.DroppedBacklog.Add(n)
+			w.r.in.Limited("backlog", reporter.LevelWarn, "zipkin: more than %d spans wait for the collector at %s, the oldest %d dropped (%d so far)", w.r.o.maxBacklog, w.r.url, n, total)
 		}
 	}
 	return len(p), nil

@@ -104,7 +104,7 @@ func appendAttr(b []byte, num protowire.Number, k string, v any) []byte {
 		return appendStrAttr(b, num, k, x)
 	case bool, float64, float32:
 	default:
-		if _, ok := intValue(v); !ok {
+		if _, ok := span.TagInt(v); !ok {
 			return appendStrAttr(b, num, k, span.TagText(v))
 		}
 	}
@@ -125,32 +125,10 @@ func appendAttr(b []byte, num protowire.Number, k string, v any) []byte {
 	case float32:
 		b = appendFixed64(b, fAnyDouble, math.Float64bits(float64(x)))
 	default:
-		n, _ := intValue(v)
+		n, _ := span.TagInt(v)
 		b = appendVarint(b, fAnyInt, uint64(n))
 	}
 	return end(end(b, av), kv)
-}
-
-func intValue(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int:
-		return int64(x), true
-	case int64:
-		return x, true
-	case int32:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint8:
-		return int64(x), true
-	}
-	return 0, false
 }
 
 // appendSpan appends a finished span, encoded as an OTLP Span message

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 
+	"github.com/sofatracer/sofatracer-go/internal/delivery"
 	"github.com/sofatracer/sofatracer-go/reporter"
 )
 
@@ -152,50 +153,34 @@ func WithMaxConcurrentRequests(n int) Option {
 // WithBatchInterval sets the longest time a span waits to be sent (default
 // 1s); it is also the first pause after a failed request.
 func WithBatchInterval(d time.Duration) Option {
-	return positiveDur("batch interval", d, func(o *options) { o.batchInterval = d })
+	return positive("batch interval", d, func(o *options) { o.batchInterval = d })
 }
 
 // WithTimeout bounds each request (default 5s).
 func WithTimeout(d time.Duration) Option {
-	return positiveDur("timeout", d, func(o *options) { o.timeout = d })
+	return positive("timeout", d, func(o *options) { o.timeout = d })
 }
 
 // WithMaxRetryBackoff bounds the pause after failed requests (default 5s):
 // it starts at the batch interval and doubles after each further failure.
 func WithMaxRetryBackoff(d time.Duration) Option {
-	return positiveDur("max retry backoff", d, func(o *options) { o.maxBackoff = d })
+	return positive("max retry backoff", d, func(o *options) { o.maxBackoff = d })
 }
 
 // WithCloseTimeout bounds how long Close tries to deliver what is buffered
 // (default 5s); a request still running then is aborted.
 func WithCloseTimeout(d time.Duration) Option {
-	return positiveDur("close timeout", d, func(o *options) { o.closeTimeout = d })
+	return positive("close timeout", d, func(o *options) { o.closeTimeout = d })
 }
 
 // WithSelfLogInterval sets the least time between two self-log records of
 // one kind (default 10s).
 func WithSelfLogInterval(d time.Duration) Option {
-	return positiveDur("self-log interval", d, func(o *options) { o.logEvery = d })
+	return positive("self-log interval", d, func(o *options) { o.logEvery = d })
 }
 
-func positive(what string, n int, set func(*options)) Option {
-	return func(o *options) error {
-		if n <= 0 {
-			return fmt.Errorf("otlp: %s %d must be positive", what, n)
-		}
-		set(o)
-		return nil
-	}
-}
-
-func positiveDur(what string, d time.Duration, set func(*options)) Option {
-	return func(o *options) error {
-		if d <= 0 {
-			return fmt.Errorf("otlp: %s %v must be positive", what, d)
-		}
-		set(o)
-		return nil
-	}
+func positive[V int | time.Duration](what string, v V, set func(*options)) Option {
+	return delivery.Positive("otlp", what, v, set)
 }
 
 // envProtocol reads OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else

@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
@@ -20,6 +19,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/sofatracer/sofatracer-go/internal/delivery"
 	"github.com/sofatracer/sofatracer-go/reporter"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -42,15 +42,10 @@ type Stats struct {
 }
 
 // Dropped returns the number of spans lost, for whatever reason.
-func (s Stats) Dropped() int64 {
-	return s.DroppedQueueFull + s.DroppedAfterClose + s.DroppedBacklog + s.Rejected + s.DroppedAtClose
-}
+func (s Stats) Dropped() int64 { return delivery.Stats(s).Dropped() }
 
 // String formats the counters on one line.
-func (s Stats) String() string {
-	return fmt.Sprintf("reported=%d unsampled=%d sent=%d dropped=%d (queue_full=%d backlog=%d rejected=%d at_close=%d after_close=%d) requests=%d send_errors=%d",
-		s.Reported, s.Unsampled, s.Sent, s.Dropped(), s.DroppedQueueFull, s.DroppedBacklog, s.Rejected, s.DroppedAtClose, s.DroppedAfterClose, s.Requests, s.SendErrors)
-}
+func (s Stats) String() string { return delivery.Stats(s).String() }
 
 // Reporter sends finished spans to an OpenTelemetry collector over OTLP
 // (gRPC or HTTP/protobuf). It implements reporter.Reporter (use it with
@@ -71,22 +66,13 @@ type Reporter struct {
 	target string
 	httpTr *http.Transport // ours, to release at Close; nil for gRPC
 
-	ch      chan *span.Span
+	in      delivery.Intake // queue, counters (see Stats), self-log, abort
 	sendq   chan []item
 	results chan result
-	runEnd  chan struct{}
 	senders sync.WaitGroup
 
-	mu        sync.RWMutex // Report: read; Close: write, to close ch
-	abort     context.Context
-	abortFn   context.CancelFunc
-	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
-
-	reported, unsampled, droppedQueue, droppedAfter atomic.Int64
-	droppedBacklog, rejected, droppedAtClose        atomic.Int64
-	sent, requests, sendErrors                      atomic.Int64
 }
 
 // item is a span waiting for delivery; it is encoded when a request
@@ -138,15 +124,13 @@ func NewReporter(opts ...Option) (*Reporter, error) {
 		r.o.protocol = p
 	}
 	r.client, r.target = r.newClient()
-	r.abort, r.abortFn = context.WithCancel(context.Background())
-	if err := r.client.Start(r.abort); err != nil {
-		r.abortFn()
+	r.in.Init(r.o.queueSize, r.o.self, "otlp.", r.o.logEvery)
+	if err := r.client.Start(r.in.Abort); err != nil {
+		r.in.Cancel()
 		return nil, fmt.Errorf("otlp: %w", err)
 	}
-	r.ch = make(chan *span.Span, r.o.queueSize)
 	r.sendq = make(chan []item)
 	r.results = make(chan result, r.o.concurrency)
-	r.runEnd = make(chan struct{})
 	go r.run()
 	for range r.o.concurrency {
 		r.senders.Go(r.send)
@@ -228,24 +212,8 @@ func (r *Reporter) describe(proto string) string {
 // I/O: an unsampled span is counted and ignored, a sampled one is queued,
 // or dropped and counted when the queue is full or the reporter closed.
 func (r *Reporter) Report(s *span.Span) {
-	if !s.Ctx.Sampled() {
-		r.unsampled.Add(1)
-		return
-	}
-	r.reported.Add(1)
-	r.mu.RLock()
-	if r.closed.Load() {
-		r.mu.RUnlock()
-		r.droppedAfter.Add(1)
-		return
-	}
-	select {
-	case r.ch <- s:
-		r.mu.RUnlock()
-	default:
-		r.mu.RUnlock()
-		n := r.droppedQueue.Add(1)
-		r.limited("queue", reporter.LevelWarn, "otlp: report queue of %d spans full, span dropped (%d so far); %s is slow or unreachable", r.o.queueSize, n, r.target)
+	if n := r.in.Report(s); n > 0 {
+		r.in.Limited("queue", reporter.LevelWarn, "otlp: report queue of %d spans full, span dropped (%d so far); %s is slow or unreachable", r.o.queueSize, n, r.target)
 	}
 }
 
@@ -265,9 +233,9 @@ func (r *Reporter) serviceOf(s *span.Span) string {
 // most MaxConcurrentRequests at a time, honouring the pause after
 // failures.
 func (r *Reporter) run() {
-	defer close(r.runEnd)
+	defer close(r.in.End)
 	var (
-		q        deque
+		q        delivery.Deque[item]
 		inflight int
 		backoff  time.Duration
 		pause    time.Time
@@ -276,7 +244,7 @@ func (r *Reporter) run() {
 	)
 	tick := time.NewTicker(r.o.batchInterval)
 	defer tick.Stop()
-	ch, aborted := r.ch, r.abort.Done()
+	ch, aborted := r.in.Queue, r.in.Abort.Done()
 	for {
 		select {
 		case s, ok := <-ch:
@@ -284,36 +252,36 @@ func (r *Reporter) run() {
 				ch, closing = nil, true
 				break
 			}
-			q.pushBack(item{s: s})
-			if q.len() > r.o.maxBacklog {
-				q.popFront()
-				n := r.droppedBacklog.Add(1)
-				r.limited("backlog", reporter.LevelWarn, "otlp: more than %d spans wait for %s, the oldest dropped (%d so far)", r.o.maxBacklog, r.target, n)
+			q.PushBack(item{s: s})
+			if q.Len() > r.o.maxBacklog {
+				q.PopFront()
+				n := r.in.DroppedBacklog.Add(1)
+				r.in.Limited("backlog", reporter.LevelWarn, "otlp: more than %d spans wait for %s, the oldest dropped (%d so far)", r.o.maxBacklog, r.target, n)
 			}
 		case res := <-r.results:
 			inflight--
 			switch {
 			case res.err == nil:
-				r.sent.Add(int64(len(res.batch)))
+				r.in.Sent.Add(int64(len(res.batch)))
 				backoff = 0
 			case closing:
 				// Close does not wait for a collector that fails.
-				r.droppedAtClose.Add(int64(len(res.batch) + q.len()))
-				r.printf(reporter.LevelError, "otlp: %d spans not delivered to %s at close: %v", len(res.batch)+q.len(), r.target, res.err)
-				q = deque{}
+				r.in.DroppedAtClose.Add(int64(len(res.batch) + q.Len()))
+				r.in.Printf(reporter.LevelError, "otlp: %d spans not delivered to %s at close: %v", len(res.batch)+q.Len(), r.target, res.err)
+				q = delivery.Deque[item]{}
 			case noAnswer(res.err):
-				r.sendErrors.Add(1)
+				r.in.SendErrors.Add(1)
 				for i := len(res.batch) - 1; i >= 0; i-- {
-					q.pushFront(res.batch[i])
+					q.PushFront(res.batch[i])
 				}
-				for q.len() > r.o.maxBacklog {
-					q.popFront()
-					r.droppedBacklog.Add(1)
+				for q.Len() > r.o.maxBacklog {
+					q.PopFront()
+					r.in.DroppedBacklog.Add(1)
 				}
-				r.limited("send", reporter.LevelWarn, "otlp: %s did not answer, %d spans kept for a retry: %v", r.target, len(res.batch), res.err)
+				r.in.Limited("send", reporter.LevelWarn, "otlp: %s did not answer, %d spans kept for a retry: %v", r.target, len(res.batch), res.err)
 			default:
-				n := r.rejected.Add(int64(len(res.batch)))
-				r.limited("rejected", reporter.LevelWarn, "otlp: %s refused %d spans (%d so far): %v", r.target, len(res.batch), n, res.err)
+				n := r.in.Rejected.Add(int64(len(res.batch)))
+				r.in.Limited("rejected", reporter.LevelWarn, "otlp: %s refused %d spans (%d so far): %v", r.target, len(res.batch), n, res.err)
 			}
 			if res.err != nil {
 				backoff = min(max(2*backoff, r.o.batchInterval), r.o.maxBackoff)
@@ -323,31 +291,31 @@ func (r *Reporter) run() {
 		case <-aborted: // Close gave up; the request in flight is cancelled
 			aborted = nil
 		}
-		if inflight == 0 && (closing && q.len() == 0 || r.abort.Err() != nil) {
-			r.droppedAtClose.Add(int64(q.len()))
+		if inflight == 0 && (closing && q.Len() == 0 || r.in.Abort.Err() != nil) {
+			r.in.DroppedAtClose.Add(int64(q.Len()))
 			return
 		}
 		now := time.Now()
-		due := q.len() >= r.o.batchSize || (q.len() > 0 && now.Sub(lastSend) >= r.o.batchInterval)
-		for inflight < r.o.concurrency && (due || closing && q.len() > 0) && (closing || now.After(pause)) && r.abort.Err() == nil {
+		due := q.Len() >= r.o.batchSize || (q.Len() > 0 && now.Sub(lastSend) >= r.o.batchInterval)
+		for inflight < r.o.concurrency && (due || closing && q.Len() > 0) && (closing || now.After(pause)) && r.in.Abort.Err() == nil {
 			inflight++
 			lastSend = now
 			r.sendq <- r.take(&q)
-			due = q.len() >= r.o.batchSize
+			due = q.Len() >= r.o.batchSize
 		}
 	}
 }
 
 // take removes the next batch from q: at most batchSize spans and
 // maxBytes encoded bytes, and at least one span.
-func (r *Reporter) take(q *deque) []item {
+func (r *Reporter) take(q *delivery.Deque[item]) []item {
 	var (
 		batch []item
 		buf   []byte // the batch's new encodings, in chunks
 	)
 	size := 0
-	for q.len() > 0 && len(batch) < r.o.batchSize {
-		it := q.popFront()
+	for q.Len() > 0 && len(batch) < r.o.batchSize {
+		it := q.PopFront()
 		if it.enc == nil {
 			if cap(buf)-len(buf) < encChunk/16 {
 				// A new chunk rather than a larger copy: the spans
@@ -359,7 +327,7 @@ func (r *Reporter) take(q *deque) []item {
 			it.enc, it.service, it.s = buf[n:len(buf):len(buf)], r.serviceOf(it.s), nil
 		}
 		if n := size + len(it.enc) + 16; len(batch) > 0 && n > r.o.maxBytes-1024 {
-			q.pushFront(it)
+			q.PushFront(it)
 			break
 		}
 		size += len(it.enc) + 16 // field tag, length and scope/resource share
@@ -376,8 +344,8 @@ const encChunk = 64 << 10
 func (r *Reporter) send() {
 	var buf []byte
 	for batch := range r.sendq {
-		r.requests.Add(1)
-		ctx, cancel := context.WithTimeout(r.abort, r.o.timeout)
+		r.in.Requests.Add(1)
+		ctx, cancel := context.WithTimeout(r.in.Abort, r.o.timeout)
 		var req []*tracepb.ResourceSpans
 		req, buf = request(buf[:0], batch)
 		err := r.client.UploadTraces(ctx, req)
@@ -437,18 +405,7 @@ func noAnswer(err error) bool {
 
 // Stats returns the reporter's counters.
 func (r *Reporter) Stats() Stats {
-	return Stats{
-		Reported:          r.reported.Load(),
-		Unsampled:         r.unsampled.Load(),
-		DroppedQueueFull:  r.droppedQueue.Load(),
-		DroppedAfterClose: r.droppedAfter.Load(),
-		DroppedBacklog:    r.droppedBacklog.Load(),
-		Rejected:          r.rejected.Load(),
-		DroppedAtClose:    r.droppedAtClose.Load(),
-		Sent:              r.sent.Load(),
-		Requests:          r.requests.Load(),
-		SendErrors:        r.sendErrors.Load(),
-	}
+	return Stats(r.in.Load())
 }
 
 // Close stops accepting spans, delivers what is buffered within the close
@@ -458,85 +415,24 @@ func (r *Reporter) Stats() Stats {
 // once.
 func (r *Reporter) Close() error {
 	r.closeOnce.Do(func() {
-		r.mu.Lock()
-		r.closed.Store(true)
-		close(r.ch)
-		r.mu.Unlock()
-		timer := time.AfterFunc(r.o.closeTimeout, r.abortFn)
-		<-r.runEnd
-		timer.Stop()
-		close(r.sendq)
-		r.senders.Wait()
-		r.abortFn()
+		r.in.Close(r.o.closeTimeout, func() {
+			close(r.sendq)
+			r.senders.Wait()
+		})
 		stopCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := r.client.Stop(stopCtx)
 		cancel()
 		if r.httpTr != nil {
 			r.httpTr.CloseIdleConnections()
 		}
-		if lost := r.droppedAtClose.Load(); lost > 0 {
+		if lost := r.in.DroppedAtClose.Load(); lost > 0 {
 			r.closeErr = fmt.Errorf("otlp: %d spans not delivered to %s at close", lost, r.target)
 		} else if err != nil {
 			r.closeErr = fmt.Errorf("otlp: %w", err)
 		}
-		r.printf(reporter.LevelInfo, "otlp reporter closed: %s", r.Stats())
+		r.in.Printf(reporter.LevelInfo, "otlp reporter closed: %s", r.Stats())
 	})
 	return r.closeErr
 }
 
-func (r *Reporter) limited(key, level, format string, args ...any) {
-	if l := r.o.self; l != nil {
-		l.Limited("otlp."+key, r.o.logEvery, level, format, args...)
-	}
-}
-
-func (r *Reporter) printf(level, format string, args ...any) {
-	if l := r.o.self; l != nil {
-		l.Printf(level, format, args...)
-	}
-}
-
 var _ reporter.Reporter = (*Reporter)(nil)
-
-// deque is a FIFO of items that can also take items back at the front.
-type deque struct {
-	buf        []item
-	head, size int
-}
-
-func (q *deque) len() int { return q.size }
-
-func (q *deque) grow() {
-	nb := make([]item, max(16, 2*len(q.buf)))
-	for i := 0; i < q.size; i++ {
-		nb[i] = q.buf[(q.head+i)%len(q.buf)]
-	}
-	q.buf, q.head = nb, 0
-}
-
-func (q *deque) pushBack(it item) {
-	if q.size == len(q.buf) {
-		q.grow()
-	}
-	q.buf[(q.head+q.size)%len(q.buf)] = it
-	q.size++
-}
-
-func (q *deque) pushFront(it item) {
-	if q.size == len(q.buf) {
-		q.grow()
-	}
-	q.head = (q.head - 1 + len(q.buf)) % len(q.buf)
-	q.buf[q.head] = it
-	q.size++
-}
-
-func (q *deque) front() item { return q.buf[q.head] }
-
-func (q *deque) popFront() item {
-	it := q.buf[q.head]
-	q.buf[q.head] = item{}
-	q.head = (q.head + 1) % len(q.buf)
-	q.size--
-	return it
-}

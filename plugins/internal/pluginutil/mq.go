@@ -7,19 +7,9 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
 	"github.com/sofatracer/sofatracer-go/tracer"
-)
-
-// Header names of SOFATracer's B3 text map (Java's Kafka and RabbitMQ
-// plugins): the B3 names, carrying SOFA ids, with unencoded values.
-const (
-	HeaderTraceID      = "X-B3-TraceId"
-	HeaderSpanID       = "X-B3-SpanId"
-	HeaderParentSpanID = "X-B3-ParentSpanId"
-	HeaderSampled      = "X-B3-Sampled"
-	BaggagePrefix      = "baggage-"
-	SysBaggagePrefix   = "baggage-sys-"
 )
 
 // InjectMessage writes sc into a message's headers through w. A SOFATracer context is written as Java's B3 text map: X-B3-TraceId,
@@ -42,20 +32,20 @@ func InjectMessage(tr opentracing.Tracer, sc opentracing.SpanContext, w opentrac
 	if c.Sampled() {
 		sampled = "true"
 	}
-	w.Set(HeaderTraceID, c.TraceID)
-	w.Set(HeaderSpanID, c.SpanID)
-	w.Set(HeaderParentSpanID, c.ParentID)
-	w.Set(HeaderSampled, sampled)
+	w.Set(propagation.HeaderTraceID, c.TraceID)
+	w.Set(propagation.HeaderSpanID, c.SpanID)
+	w.Set(propagation.HeaderParentSpanID, c.ParentID)
+	w.Set(propagation.HeaderSampled, sampled)
 	b := c.Baggage()
 	if b.Empty() {
 		return nil
 	}
 	var buf [128]byte
 	for _, k := range sortedKeys(b.Sys) {
-		w.Set(string(span.AppendEscaped(append(buf[:0], SysBaggagePrefix...), k)), escaped(b.Sys[k]))
+		w.Set(string(span.AppendEscaped(append(buf[:0], propagation.SysBaggagePrefix...), k)), escaped(b.Sys[k]))
 	}
 	for _, k := range sortedKeys(b.Biz) {
-		w.Set(string(span.AppendEscaped(append(buf[:0], BaggagePrefix...), k)), escaped(b.Biz[k]))
+		w.Set(string(span.AppendEscaped(append(buf[:0], propagation.BaggagePrefix...), k)), escaped(b.Biz[k]))
 	}
 	return nil
 }

@@ -255,6 +255,25 @@ func (x *Index) Fields(n int, off int64) []rebuild.Field {
 	return fields
 }
 
+// linesIn reads rd sequentially and calls fn with the line at each offset
+// (sorted).
+func linesIn(rd *source.Reader, offs []int64, fn func([]byte, int64)) {
+	k := 0
+	for k < len(offs) {
+		line, off, ok := rd.Next()
+		if !ok {
+			return
+		}
+		for k < len(offs) && offs[k] < off {
+			k++
+		}
+		if k < len(offs) && offs[k] == off {
+			fn(line, off)
+			k++
+		}
+	}
+}
+
 // linesAt calls fn with the line at each offset (sorted).
 func linesAt(f source.File, offs []int64, fn func([]byte, int64)) {
 	fh, err := os.Open(f.Path)
@@ -267,40 +286,12 @@ func linesAt(f source.File, offs []int64, fn func([]byte, int64)) {
 		if err != nil {
 			return
 		}
-		rd := source.NewReader(zr, 0)
-		k := 0
-		for k < len(offs) {
-			line, off, ok := rd.Next()
-			if !ok {
-				return
-			}
-			for k < len(offs) && offs[k] < off {
-				k++
-			}
-			if k < len(offs) && offs[k] == off {
-				fn(line, off)
-				k++
-			}
-		}
+		linesIn(source.NewReader(zr, 0), offs, fn)
 		return
 	}
 	if dense(offs) {
 		// Many lines close together: one sequential read beats a read per line.
-		rd := source.NewReader(io.NewSectionReader(fh, offs[0], offs[len(offs)-1]-offs[0]+source.MaxLine), offs[0])
-		k := 0
-		for k < len(offs) {
-			line, off, ok := rd.Next()
-			if !ok {
-				return
-			}
-			for k < len(offs) && offs[k] < off {
-				k++
-			}
-			if k < len(offs) && offs[k] == off {
-				fn(line, off)
-				k++
-			}
-		}
+		linesIn(source.NewReader(io.NewSectionReader(fh, offs[0], offs[len(offs)-1]-offs[0]+source.MaxLine), offs[0]), offs, fn)
 		return
 	}
 	buf := make([]byte, 4<<10)
