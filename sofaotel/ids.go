@@ -20,7 +20,10 @@ const stateKey = "sofa"
 // B3 or W3C trace as they are) and the parent's span id (invalid for a
 // root). A server span that shares its client's SpanId has the client's
 // id as parent and that id with its lowest bit flipped as its own,
-// because OTLP, unlike Zipkin, has no shared spans.
+// because OTLP, unlike Zipkin, has no shared spans; its children
+// (span.Context.ParentShared) have that flipped id as parent. Zipkin
+// gives those children the shared id as parent, which Zipkin and Jaeger
+// attribute to the server side.
 func IDs(c *span.Context) (trace.TraceID, trace.SpanID, trace.SpanID) {
 	zt, zs, zp := zipkin.IDs(c)
 	var (
@@ -32,6 +35,9 @@ func IDs(c *span.Context) (trace.TraceID, trace.SpanID, trace.SpanID) {
 	binary.BigEndian.PutUint64(sid[:], uint64(zs))
 	if zp != nil {
 		binary.BigEndian.PutUint64(psid[:], uint64(*zp))
+		if c.ParentShared {
+			psid[7] ^= 1
+		}
 	}
 	if c.Shared {
 		psid = sid
@@ -76,7 +82,8 @@ func stateValue(c *span.Context) string {
 }
 
 // fromTraceState returns the SOFA context carried in psc's sofa member,
-// when its ids map to psc's trace id; nil otherwise.
+// when its ids map to psc's trace id; nil otherwise. The context is
+// Shared when psc's span id is that of a shared server span.
 func fromTraceState(psc trace.SpanContext) *span.Context {
 	v := psc.TraceState().Get(stateKey)
 	tid, sid, ok := strings.Cut(v, ";")
@@ -84,9 +91,12 @@ func fromTraceState(psc trace.SpanContext) *span.Context {
 		return nil
 	}
 	c := span.NewContext(tid, sid, span.ParentOf(sid), psc.IsSampled())
-	if t, _, _ := IDs(c); t != psc.TraceID() {
+	t, s, _ := IDs(c)
+	if t != psc.TraceID() {
 		return nil
 	}
+	s[7] ^= 1
+	c.Shared = s == psc.SpanID()
 	return c
 }
 

@@ -57,6 +57,46 @@ func TestKnownIDMapping(t *testing.T) {
 	if spid != sid || ssid == sid || ssid[7] != sid[7]^1 {
 		t.Fatalf("shared server ids %s parent %s", ssid, spid)
 	}
+	// The shared server's child: the server's own id as parent in OTLP;
+	// the shared id in Zipkin, which attributes it to the server side.
+	child := span.NewContext(c.TraceID, "0.1.1", "0.1", true)
+	child.ParentShared = true
+	if _, _, cpid := IDs(child); cpid != ssid {
+		t.Errorf("child of the shared server: parent %s, want %s", cpid, ssid)
+	}
+	if _, _, zp := zipkin.IDs(child); zp == nil || zp.String() != sid.String() {
+		t.Errorf("Zipkin parent of the shared server's child %v, want %s", zp, sid)
+	}
+}
+
+// A span whose parent is a shared server span, in the same process or
+// known only by its OpenTelemetry span context (a W3C traceparent and
+// tracestate), has the server span's own OpenTelemetry id as parent.
+func TestChildOfSharedServerSpanHasTheServersID(t *testing.T) {
+	tr, _ := newTracer(t, "shared")
+	ot := NewTracerProvider(tr).Tracer("test")
+	client := tr.StartSpan("client", opentracing.Tag{Key: "span.kind", Value: "client"})
+	server := tr.StartSpan("server", span.ShareContext(client.Context())).(*span.Span)
+	_, serverID, clientID := IDs(&server.Ctx)
+	if _, cid, _ := IDs(client.Context().(*span.Context)); cid != clientID || serverID == clientID {
+		t.Fatalf("server %s parent %s, client %s", serverID, clientID, cid)
+	}
+	ctx := opentracing.ContextWithSpan(context.Background(), server)
+	_, local := ot.Start(ctx, "local")
+	remoteSC := spanContext(&server.Ctx, trace.TraceState{}, true)
+	if remoteSC.SpanID() != serverID || remoteSC.TraceState().Get(stateKey) != server.Ctx.TraceID+";"+server.Ctx.SpanID {
+		t.Fatalf("server span context %s %q", remoteSC.SpanID(), remoteSC.TraceState())
+	}
+	_, remote := ot.Start(trace.ContextWithRemoteSpanContext(context.Background(), remoteSC), "remote")
+	for _, s := range []trace.Span{local, remote} {
+		c := &s.(*Span).SOFASpan().Ctx
+		if _, _, pid := IDs(c); pid != serverID || c.ParentID != server.Ctx.SpanID {
+			t.Errorf("%s: parent %s (%s), want %s (%s)", c.SpanID, pid, c.ParentID, serverID, server.Ctx.SpanID)
+		}
+		s.End()
+	}
+	server.Finish()
+	client.Finish()
 }
 
 // An OpenTelemetry span inside an OpenTracing one is its child, and an

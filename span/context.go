@@ -25,11 +25,15 @@ type Context struct {
 	ParentID string
 
 	sampled  atomic.Bool
-	baggage  atomic.Pointer[Baggage]
 	children atomic.Uint32
+	baggage  atomic.Pointer[Baggage]
 	// Shared marks a server span that reuses its client's SpanId, as
 	// SOFARPC servers do.
 	Shared bool
+	// ParentShared marks a child of a Shared span, started in the same
+	// process: in OTLP, which has no shared spans, that parent has an id
+	// of its own (see sofaotel.IDs).
+	ParentShared bool
 	// Format is the id scheme of the trace: SOFA dotted ids, or the hex
 	// ids of a trace that arrived in B3 or W3C form and keeps travelling
 	// in it.

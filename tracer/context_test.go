@@ -42,3 +42,28 @@ func TestStartSpanFromContext(t *testing.T) {
 		t.Errorf("child of a foreign span: id %s", s.(*span.Span).Ctx.SpanID)
 	}
 }
+
+// Only a child of a shared server span is marked ParentShared: neither
+// the server span, nor a child of the client, nor a grandchild.
+func TestChildOfSharedSpanIsMarked(t *testing.T) {
+	tr := newTracer(t)
+	client := tr.StartSpan("client")
+	server := tr.StartSpan("server", span.ShareContext(client.Context()))
+	child := tr.StartSpan("child", opentracing.ChildOf(server.Context()))
+	follows := tr.StartSpan("follows", opentracing.FollowsFrom(server.Context()))
+	sibling := tr.StartSpan("sibling", opentracing.ChildOf(client.Context()))
+	grandchild := tr.StartSpan("grandchild", opentracing.ChildOf(child.Context()))
+	for _, c := range []struct {
+		s    opentracing.Span
+		want bool
+	}{{client, false}, {server, false}, {child, true}, {follows, true}, {sibling, false}, {grandchild, false}} {
+		sc := &c.s.(*span.Span).Ctx
+		if sc.ParentShared != c.want {
+			t.Errorf("%s (%s parent %s): ParentShared %v", c.s.(*span.Span).OperationName(), sc.SpanID, sc.ParentID, sc.ParentShared)
+		}
+		c.s.Finish()
+	}
+	if sc := &child.(*span.Span).Ctx; sc.SpanID != "0.1" || sc.ParentID != "0" {
+		t.Errorf("child %s parent %s", sc.SpanID, sc.ParentID)
+	}
+}

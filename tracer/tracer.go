@@ -230,6 +230,7 @@ func (t *Tracer) initContext(s *span.Span, o *opentracing.StartSpanOptions, op s
 	default:
 		s.Ctx.Init(parent.TraceID, s.NewChildID(parent), parent.SpanID, parent.Sampled())
 		s.Ctx.Format = parent.Format
+		s.Ctx.ParentShared = parent.Shared
 	}
 	if !bag.Empty() {
 		s.Ctx.SetBaggage(bag)

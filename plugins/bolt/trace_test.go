@@ -16,6 +16,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/plugins/internal/logtest"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -140,7 +141,12 @@ func TestTracedResultCodes(t *testing.T) {
 	// client (and ours) takes for a framework error.
 	want := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "02", "framework": "02", "pb-biz": "02"}
 	for _, m := range []string{"ok", "biz", "panic", "slow", "route", "framework", "pb-biz"} {
-		ctx, cancel := context.WithTimeout(bg(t), 200*time.Millisecond)
+		// Only the slow call is meant to time out.
+		timeout := 2 * time.Second
+		if m == "slow" {
+			timeout = 200 * time.Millisecond
+		}
+		ctx, cancel := context.WithTimeout(bg(t), timeout)
 		codec := CodecHessian2
 		if m == "pb-biz" {
 			codec = CodecProtobuf
@@ -178,7 +184,7 @@ func TestTracedResultCodes(t *testing.T) {
 		}
 	}
 	wantServer := map[string]string{"ok": "00", "biz": "01", "panic": "01", "slow": "03", "route": "02", "framework": "02", "pb-biz": "01"}
-	time.Sleep(300 * time.Millisecond) // let the slow handler finish
+	logtest.WaitFinished(t, str, int64(len(wantServer))) // the slow handler too
 	serverLines := digestLines(t, str, "rpc-server-digest.log")
 	if len(serverLines) != len(wantServer) {
 		t.Errorf("server wrote %d lines, want %d", len(serverLines), len(wantServer))

@@ -122,3 +122,51 @@ func TestConcurrentBatchEachRecordOwnParent(t *testing.T) {
 		t.Errorf("spans dropped: %v / %v", st, worker.Stats())
 	}
 }
+
+// TestRecordsSharingOneHeadersSlice: records produced at once with one
+// headers slice that has spare capacity each get their own trace headers;
+// the shared slice and its spare capacity are left as they were.
+func TestRecordsSharingOneHeadersSlice(t *testing.T) {
+	seeds := brokers(t)
+	topic := newTopic(t, seeds, 1)
+	front := logtest.NewTracer(t, "front")
+	prod := newClient(t, seeds, kgo.WithHooks(kafkatrace.NewHooks(front)))
+	for _, shared := range [][]kgo.RecordHeader{make([]kgo.RecordHeader, 1, 8), make([]kgo.RecordHeader, 0, 8)} {
+		if len(shared) > 0 {
+			shared[0] = kgo.RecordHeader{Key: "app", Value: []byte("orders")}
+		}
+		recs := make([]*kgo.Record, 4)
+		var wg sync.WaitGroup
+		for i := range recs {
+			recs[i] = &kgo.Record{Topic: topic, Value: []byte(strconv.Itoa(i)), Headers: shared}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := prod.ProduceSync(context.Background(), recs[i]).FirstErr(); err != nil {
+					t.Errorf("produce: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		traces := map[string]bool{}
+		for _, r := range recs {
+			h := map[string]string{}
+			for _, x := range r.Headers {
+				h[x.Key] = string(x.Value)
+			}
+			if len(shared) > 0 && h["app"] != "orders" {
+				t.Errorf("record %s lost the caller's header: %v", r.Value, h)
+			}
+			traces[h["X-B3-TraceId"]] = true
+		}
+		if len(traces) != len(recs) || traces[""] {
+			t.Errorf("%d records have trace headers %v, want one trace each", len(recs), traces)
+		}
+		for _, x := range shared[len(shared):cap(shared)] {
+			if x.Key != "" {
+				t.Errorf("the caller's spare capacity was written: %v", shared[:cap(shared)])
+				break
+			}
+		}
+	}
+}

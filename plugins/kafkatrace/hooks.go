@@ -83,10 +83,12 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 		sp = h.tr.StartSpan(h.op)
 	}
 	c := &sendCtx{Context: parent, sp: sp, r: r}
-	if cap(r.Headers) == 0 {
+	// The headers are written into memory of the record's own: the
+	// caller's slice may be shared with other records.
+	if len(r.Headers) == 0 {
 		r.Headers = c.hdr[:0]
 	} else {
-		r.Headers = slices.Grow(r.Headers, 4)
+		r.Headers = slices.Grow(slices.Clip(r.Headers), 4)
 	}
 	// An error here (a tracer that cannot inject) loses only the link.
 	_ = pluginutil.InjectMessage(h.tr, sp.Context(), c)

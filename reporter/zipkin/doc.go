@@ -97,6 +97,10 @@
 //
 //   - an RPC server span that shares its client's SpanId
 //     (span.Context.Shared, span.ShareContext) is sent with shared=true;
+//     its children keep that id as parent, and Zipkin (and Jaeger's span
+//     id deduper) attribute them to the server side, so OTLP's ids
+//     (sofaotel.IDs, where the server side has an id of its own) give
+//     the same tree;
 //   - kind is SERVER, CLIENT, PRODUCER or CONSUMER from the span.kind tag,
 //     and no kind (a local span) otherwise, instead of "CLIENT unless
 //     server";

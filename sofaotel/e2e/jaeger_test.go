@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sofatracer/sofatracer-go/sofaotel"
+	"github.com/sofatracer/sofatracer-go/sofaotel/otlp"
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
@@ -35,7 +36,11 @@ type jaegerTrace struct {
 			SpanID        string `json:"spanID"`
 			OperationName string `json:"operationName"`
 			ProcessID     string `json:"processID"`
-			References    []struct {
+			Tags          []struct {
+				Key   string `json:"key"`
+				Value any    `json:"value"`
+			} `json:"tags"`
+			References []struct {
 				RefType string `json:"refType"`
 				SpanID  string `json:"spanID"`
 			} `json:"references"`
@@ -70,7 +75,11 @@ func fetchTrace(t *testing.T, queryURL, traceID string, n int) jaegerTrace {
 }
 
 // The chain's spans, exported over OTLP (gRPC by two services, HTTP by
-// two), are one trace in Jaeger with every parent link.
+// two), are one trace in Jaeger with every parent link: the chain is a
+// line, each span the child of the one before it, so a shared RPC server
+// span is its client's child and the parent of its own RPC client. The
+// links are read from Jaeger by service and SOFA SpanId, not derived
+// from the ids the reporter computes.
 func TestChainInJaegerViaOTLP(t *testing.T) {
 	grpcURL, httpURL, queryURL := collector(t)
 	svcs := chain(t, grpcURL, httpURL)
@@ -83,36 +92,48 @@ func TestChainInJaegerViaOTLP(t *testing.T) {
 	root := span.NewContext(sofaTraceID, "0", "", true)
 	tid, _, _ := sofaotel.IDs(root)
 	tr := fetchTrace(t, queryURL, tid.String(), len(wantSpans))
-	got := map[string]string{}     // span id -> parent span id
-	service := map[string]string{} // span id -> service
+	type node struct{ service, sofaID string }
+	id := map[node]string{}     // Jaeger span id
+	parent := map[node]string{} // Jaeger parent span id
 	for _, sp := range tr.Data[0].Spans {
-		parent := ""
-		for _, r := range sp.References {
-			if r.RefType == "CHILD_OF" {
-				parent = r.SpanID
+		n := node{service: tr.Data[0].Processes[sp.ProcessID].ServiceName}
+		for _, tag := range sp.Tags {
+			if tag.Key == otlp.AttrSOFASpanID {
+				n.sofaID, _ = tag.Value.(string)
 			}
 		}
-		got[sp.SpanID] = parent
-		service[sp.SpanID] = tr.Data[0].Processes[sp.ProcessID].ServiceName
-	}
-	if len(got) != len(wantSpans) {
-		t.Fatalf("Jaeger has %d spans: %v", len(got), got)
-	}
-	for _, w := range wantSpans {
-		c := span.NewContext(sofaTraceID, w[2], span.ParentOf(w[2]), true)
-		c.Shared = w[1] == "rpc-server-digest.log"
-		_, sid, pid := sofaotel.IDs(c)
-		parent, ok := got[sid.String()]
-		switch {
-		case !ok:
-			t.Errorf("%v: span %s not in Jaeger", w, sid)
-		case pid.IsValid() && parent != pid.String():
-			t.Errorf("%v: parent %q, want %s", w, parent, pid)
-		case !pid.IsValid() && parent != "":
-			t.Errorf("%v: root has parent %q", w, parent)
-		case service[sid.String()] != w[0]:
-			t.Errorf("%v: service %q", w, service[sid.String()])
+		if _, dup := id[n]; dup {
+			t.Errorf("two spans for %v", n)
+		}
+		id[n] = sp.SpanID
+		for _, r := range sp.References {
+			if r.RefType == "CHILD_OF" {
+				parent[n] = r.SpanID
+			}
 		}
 	}
-	fmt.Fprintf(os.Stderr, "trace %s (SOFA %s): %d spans in Jaeger\n", tid, sofaTraceID, len(got))
+	if len(id) != len(wantSpans) {
+		t.Fatalf("Jaeger has %d spans: %v", len(id), id)
+	}
+	for i, w := range wantSpans {
+		n := node{w[0], w[2]}
+		want := ""
+		if i > 0 {
+			want = id[node{wantSpans[i-1][0], wantSpans[i-1][2]}]
+		}
+		switch {
+		case id[n] == "":
+			t.Errorf("%v: not in Jaeger", w)
+		case parent[n] != want:
+			t.Errorf("%v: parent %q, want %q (%v)", w, parent[n], want, wantSpans[max(i-1, 0)])
+		}
+	}
+	// SOFATracer's Zipkin ids, as Java services report them.
+	if got := id[node{"chain-a", "0"}]; got != "af63ad4c86019caf" {
+		t.Errorf("span 0 has id %s, want FNV-1a af63ad4c86019caf", got)
+	}
+	if got := id[node{"chain-a", "0.1"}]; got != "4e18dd181d0a2066" {
+		t.Errorf("span 0.1 has id %s, want FNV-1a 4e18dd181d0a2066", got)
+	}
+	fmt.Fprintf(os.Stderr, "trace %s (SOFA %s): %d spans in Jaeger\n", tid, sofaTraceID, len(id))
 }

@@ -67,6 +67,7 @@ func TestGRPCDeliversSpansWithTheZipkinReportersIDs(t *testing.T) {
 	child.SetTag("error.message", "boom")
 	child.LogKV("event", "retry", "attempt", 2)
 	srv := tr.StartSpan("server", span.ShareContext(child.Context()), opentracing.Tag{Key: "span.kind", Value: "server"}).(*span.Span)
+	tr.StartSpan("server-child", opentracing.ChildOf(srv.Context())).Finish()
 	srv.Finish()
 	child.Finish()
 	root.Finish()
@@ -74,7 +75,7 @@ func TestGRPCDeliversSpansWithTheZipkinReportersIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := r.Stats()
-	if st.Sent != 3 || st.Reported != 3 {
+	if st.Sent != 4 || st.Reported != 4 {
 		t.Fatalf("stats %s", st)
 	}
 	spans, _ := s.got()
@@ -119,6 +120,10 @@ func TestGRPCDeliversSpansWithTheZipkinReportersIDs(t *testing.T) {
 	sv := byName["server"]
 	if string(sv.ParentSpanId) != string(c.SpanId) || string(sv.SpanId) == string(c.SpanId) {
 		t.Errorf("shared server span %x parent %x, client %x", sv.SpanId, sv.ParentSpanId, c.SpanId)
+	}
+	// Its child hangs off it, not off the client.
+	if sc := byName["server-child"]; sc == nil || string(sc.ParentSpanId) != string(sv.SpanId) {
+		t.Errorf("child of the shared server span: %v, want parent %x", sc, sv.SpanId)
 	}
 }
 
