@@ -27,9 +27,9 @@ const (
 
 var variants = []string{bare, sofa, otelN}
 
-// env returns the variable's value; without it the benchmark is skipped,
+// getenv returns the variable's value; without it the benchmark is skipped,
 // or fails when SOFA_TEST_REQUIRED=1.
-func env(b *testing.B, name string) string {
+func getenv(b *testing.B, name string) string {
 	b.Helper()
 	v := os.Getenv(name)
 	if v == "" {
@@ -194,3 +194,60 @@ func (c *counter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 func (c *counter) OnEnd(sdktrace.ReadOnlySpan)                     { c.n.Add(1) }
 func (c *counter) Shutdown(context.Context) error                  { return nil }
 func (c *counter) ForceFlush(context.Context) error                { return nil }
+
+// block is how many operations a variant runs before the next one's turn
+// in BenchmarkInterleaved: with loopback round trips, some milliseconds.
+const block = 256
+
+// interleave runs ops[i] with ss[i] for the variants (bare, sofatracer,
+// otel) in turn, block operations at a time, b.N operations in all. The
+// CPU time of a block counts until its variant's pipeline has drained,
+// so each variant's background work is counted in its own blocks, and a
+// change in the machine's load over the run is shared by all three. It
+// reports each variant's cpu-ns/op, the overheads above bare
+// (overhead-cpu-ns/op), their ratio (ours / theirs) and the spans ended and dropped per op. The
+// garbage collector's work is counted in whichever block it runs, so
+// the allocations of one variant may be paid in another's: allocs/op of
+// BenchmarkDatastore tells them apart.
+func interleave(b *testing.B, ss [3]setup, ops [3]func()) {
+	b.ReportAllocs()
+	var cpu [3]time.Duration
+	var n, spans0 [3]int64
+	for i, s := range ss {
+		s.drain()
+		spans0[i] = s.spans()
+	}
+	v := 0
+	start := processCPU()
+	end := func() {
+		ss[v].drain()
+		now := processCPU()
+		cpu[v] += now - start
+		start = now
+	}
+	for b.Loop() {
+		ops[v]()
+		if n[v]++; n[v]%block == 0 {
+			end()
+			v = (v + 1) % len(ss)
+		}
+	}
+	end()
+	for _, s := range ss {
+		s.close()
+	}
+	if n[0] == 0 || n[1] == 0 || n[2] == 0 {
+		return // too few operations to compare
+	}
+	var per [3]float64
+	for i, name := range variants {
+		per[i] = float64(cpu[i]) / float64(n[i])
+		b.ReportMetric(per[i], name+"-cpu-ns/op")
+		if i > 0 {
+			b.ReportMetric(per[i]-per[0], name+"-overhead-cpu-ns/op")
+			b.ReportMetric(float64(ss[i].spans()-spans0[i])/float64(n[i]), name+"-spans/op")
+			b.ReportMetric(float64(ss[i].dropped())/float64(n[i]), name+"-dropped/op")
+		}
+	}
+	b.ReportMetric((per[1]-per[0])/(per[2]-per[0]), "overhead-ours/theirs")
+}
