@@ -1,169 +1,140 @@
 package datastore
 
 import (
-	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/XSAM/otelsql"
-	"github.com/opentracing/opentracing-go"
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/sofatracer/sofatracer-go/plugins/redistrace"
 	"github.com/sofatracer/sofatracer-go/plugins/sqltrace"
-	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
-// Sub-benchmark names.
-const (
-	bare  = "bare"
-	sofa  = "sofatracer"
-	otelN = "otel"
-)
+// A workload makes, for a variant's setup, the operation measured: a
+// client instrumented as the variant says, closed when b ends.
+type workload struct {
+	name string
+	make func(b *testing.B, s setup) func()
+}
 
-// env returns the variable's value; without it the benchmark is skipped,
-// or fails when SOFA_TEST_REQUIRED=1.
-func env(b *testing.B, name string) string {
-	b.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
-			b.Fatalf("%s is not set (start the servers: eval \"$(bash tools/services/run.sh start)\")", name)
+// sqlWorkload is one QueryRow("SELECT 1") and Scan per op, in a request's
+// span, through database/sql with the driver: bare, sqltrace or otelsql.
+// env names the variable holding the DSN ("": SQLite in a temporary
+// file, in process: the fairest view of the instrumentation's own cost).
+func sqlWorkload(name, driver, env string) workload {
+	return workload{"sql/" + name, func(b *testing.B, s setup) func() {
+		dsn := "file:" + filepath.Join(b.TempDir(), "bench.db")
+		if env != "" {
+			dsn = getenv(b, env)
 		}
-		b.Skipf("%s is not set: start the servers with eval \"$(bash tools/services/run.sh start)\"", name)
-	}
-	return v
+		var sdb *sql.DB
+		var err error
+		switch {
+		case s.sofa != nil:
+			sdb, err = sqltrace.Open(s.sofa, driver, dsn)
+		case s.tp != nil:
+			sdb, err = otelsql.Open(driver, dsn, otelsql.WithTracerProvider(s.tp))
+		default:
+			sdb, err = sql.Open(driver, dsn)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { sdb.Close() })
+		sdb.SetMaxIdleConns(4)
+		var n int
+		query := func() {
+			if err := sdb.QueryRowContext(s.ctx, "SELECT 1").Scan(&n); err != nil {
+				b.Fatal(err)
+			}
+		}
+		query() // connect
+		return query
+	}}
 }
 
-// newSofa is the tracer of the sofatracer sub-benchmarks: the real digest
-// pipeline into a temporary directory, JSON, every trace sampled.
-func newSofa(b *testing.B) *tracer.Tracer {
-	tr, err := tracer.New(tracer.WithAppName("bench"), tracer.WithLogDir(b.TempDir()), tracer.WithJSON(true))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { tr.Close() })
-	return tr
-}
+const redisKey = "bench:datastore"
 
-// newOtel is the OpenTelemetry SDK as bench/ sets it up for its peers.
-func newOtel(b *testing.B) *sdktrace.TracerProvider {
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSampler(sdktrace.AlwaysSample()),
-		sdktrace.WithBatcher(tracetest.NewNoopExporter()),
-	)
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		tp.Shutdown(ctx)
-	})
-	return tp
-}
-
-// parent returns a context holding a span of the system, as a traced
-// request's handler has, and the function that ends it.
-func parent(b *testing.B, system string, sofaTr *tracer.Tracer, tp *sdktrace.TracerProvider) (context.Context, func()) {
-	ctx := context.Background()
-	switch system {
-	case sofa:
-		sp := sofaTr.StartSpan("request")
-		return opentracing.ContextWithSpan(ctx, sp), sp.Finish
-	case otelN:
-		ctx, sp := tp.Tracer("bench").Start(ctx, "request")
-		return ctx, func() { sp.End() }
-	}
-	return ctx, func() {}
-}
-
-// BenchmarkSQL runs one QueryRow("SELECT 1") and Scan per op, in a
-// request's span, with the bare driver, sqltrace and otelsql, on SQLite
-// (in process: the fairest view of the instrumentation's own cost) and
-// PostgreSQL.
-func BenchmarkSQL(b *testing.B) {
-	for _, db := range []struct{ name, driver string }{{"sqlite", "sqlite"}, {"postgres", "pgx"}} {
-		for _, system := range []string{bare, sofa, otelN} {
-			b.Run(db.name+"/"+system, func(b *testing.B) {
-				dsn := "file:" + filepath.Join(b.TempDir(), "bench.db")
-				if db.name == "postgres" {
-					dsn = env(b, "SOFA_TEST_POSTGRES_DSN")
-				}
-				var sdb *sql.DB
-				var err error
-				var sofaTr *tracer.Tracer
-				var tp *sdktrace.TracerProvider
-				switch system {
-				case bare:
-					sdb, err = sql.Open(db.driver, dsn)
-				case sofa:
-					sofaTr = newSofa(b)
-					sdb, err = sqltrace.Open(sofaTr, db.driver, dsn)
-				case otelN:
-					tp = newOtel(b)
-					sdb, err = otelsql.Open(db.driver, dsn, otelsql.WithTracerProvider(tp))
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer sdb.Close()
-				sdb.SetMaxIdleConns(4)
-				ctx, end := parent(b, system, sofaTr, tp)
-				defer end()
-				var n int
-				if err := sdb.QueryRowContext(ctx, "SELECT 1").Scan(&n); err != nil {
-					b.Fatal(err)
-				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					if err := sdb.QueryRowContext(ctx, "SELECT 1").Scan(&n); err != nil {
-						b.Fatal(err)
+// redisWorkload is, per op, one GET of an existing key (pipeline false)
+// or one pipeline of ten such GETs, in a request's span, with go-redis:
+// bare, with redistrace or with redisotel.
+func redisWorkload(name string, pipeline bool) workload {
+	return workload{"redis/" + name, func(b *testing.B, s setup) func() {
+		rdb := redis.NewClient(&redis.Options{Addr: getenv(b, "SOFA_TEST_REDIS_ADDR")})
+		b.Cleanup(func() { rdb.Close() })
+		switch {
+		case s.sofa != nil:
+			rdb.AddHook(redistrace.NewHook(s.sofa))
+		case s.tp != nil:
+			if err := redisotel.InstrumentTracing(rdb, redisotel.WithTracerProvider(s.tp)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := rdb.Set(s.ctx, redisKey, "value", time.Hour).Err(); err != nil {
+			b.Fatal(err)
+		}
+		get := func() error { return rdb.Get(s.ctx, redisKey).Err() }
+		if pipeline {
+			get = func() error {
+				_, err := rdb.Pipelined(s.ctx, func(p redis.Pipeliner) error {
+					for range 10 {
+						p.Get(s.ctx, redisKey)
 					}
-				}
+					return nil
+				})
+				return err
+			}
+		}
+		return func() {
+			if err := get(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}}
+}
+
+var workloads = []workload{
+	sqlWorkload("sqlite", "sqlite", ""),
+	sqlWorkload("postgres", "pgx", "SOFA_TEST_POSTGRES_DSN"),
+	sqlWorkload("mariadb", "mysql", "SOFA_TEST_MYSQL_DSN"),
+	redisWorkload("get", false),
+	redisWorkload("pipeline10", true),
+}
+
+// BenchmarkDatastore runs each workload with each variant on its own:
+// exact allocations, wall time, CPU time, spans and drops per op.
+func BenchmarkDatastore(b *testing.B) {
+	for _, w := range workloads {
+		for _, name := range variants {
+			b.Run(w.name+"/"+name, func(b *testing.B) {
+				s := newSetup(b, name)
+				s.measure(b, w.make(b, s))
 			})
 		}
 	}
 }
 
-// BenchmarkRedis runs one GET of an existing key per op, in a request's
-// span, with the bare client, redistrace and redisotel.
-func BenchmarkRedis(b *testing.B) {
-	for _, system := range []string{bare, sofa, otelN} {
-		b.Run(system, func(b *testing.B) {
-			rdb := redis.NewClient(&redis.Options{Addr: env(b, "SOFA_TEST_REDIS_ADDR")})
-			defer rdb.Close()
-			var sofaTr *tracer.Tracer
-			var tp *sdktrace.TracerProvider
-			switch system {
-			case sofa:
-				sofaTr = newSofa(b)
-				rdb.AddHook(redistrace.NewHook(sofaTr))
-			case otelN:
-				tp = newOtel(b)
-				if err := redisotel.InstrumentTracing(rdb, redisotel.WithTracerProvider(tp)); err != nil {
-					b.Fatal(err)
-				}
+// BenchmarkInterleaved runs each workload with the three variants in
+// turn, in blocks, so that the load of the machine changes the CPU time
+// of all three alike (see interleave).
+func BenchmarkInterleaved(b *testing.B) {
+	for _, w := range workloads {
+		b.Run(w.name, func(b *testing.B) {
+			var ss [3]setup
+			var ops [3]func()
+			for i, name := range variants {
+				ss[i] = newSetup(b, name)
+				ops[i] = w.make(b, ss[i])
 			}
-			ctx, end := parent(b, system, sofaTr, tp)
-			defer end()
-			if err := rdb.Set(ctx, "bench:datastore", "value", time.Hour).Err(); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				if err := rdb.Get(ctx, "bench:datastore").Err(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			interleave(b, ss, ops)
 		})
 	}
 }

@@ -102,12 +102,13 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 		if sp == nil {
 			return next(ctx, cmds)
 		}
-		var names, stmts []byte
+		var buf [128]byte // the names of a short pipeline, on the stack
+		names, stmts := buf[:0], []byte(nil)
 		for i, c := range inner {
 			if i > 0 {
 				names = append(names, ' ')
 			}
-			names = append(names, strings.ToUpper(c.FullName())...)
+			names = append(names, h.methods.Get(c.FullName(), upper).(string)...)
 			if h.o.statements && len(stmts) < maxStmtLen {
 				if i > 0 {
 					stmts = append(stmts, "; "...)

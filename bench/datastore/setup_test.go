@@ -1,0 +1,253 @@
+package datastore
+
+import (
+	"context"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/sofatracer/sofatracer-go/tracer"
+)
+
+// The variants: the client without tracing, this repository's plugin
+// with tracer.New (digest and stat files under b.TempDir()), and the
+// OpenTelemetry instrumentation on the SDK as bench/ sets up its peers
+// (AlwaysSample, batch span processor, an exporter that drops
+// everything).
+const (
+	bare  = "bare"
+	sofa  = "sofatracer"
+	otelN = "otel"
+)
+
+var variants = []string{bare, sofa, otelN}
+
+// getenv returns the variable's value; without it the benchmark is skipped,
+// or fails when SOFA_TEST_REQUIRED=1.
+func getenv(b *testing.B, name string) string {
+	b.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
+			b.Fatalf("%s is not set (start the servers: eval \"$(bash tools/services/run.sh start)\")", name)
+		}
+		b.Skipf("%s is not set: start the servers with eval \"$(bash tools/services/run.sh start)\"", name)
+	}
+	return v
+}
+
+// setup is one variant's tracing: the tracer or provider the plugin is
+// given, the context the calls are made in (holding a request's span, as
+// a traced handler's context does), and the accounting of its spans.
+type setup struct {
+	sofa *tracer.Tracer
+	tp   *sdktrace.TracerProvider
+	ctx  context.Context
+	// pace, called once per operation, keeps the loop from outrunning
+	// the span pipeline (a dropped span costs no export work). drain
+	// waits, after the loop, until every span is written or exported, so
+	// that its cost is in cpu-ns/op; close then ends the pipeline (its
+	// one-off cost, such as an fsync, is not counted). spans counts the
+	// spans ended so far, dropped those lost (after close: all of them).
+	pace, drain, close func()
+	spans, dropped     func() int64
+}
+
+// sofaQueue is the tracer's queue size in these benchmarks.
+const sofaQueue = 8192
+
+func newSetup(b *testing.B, name string) setup {
+	b.Helper()
+	zero := func() int64 { return 0 }
+	switch name {
+	case sofa:
+		tr, err := tracer.New(tracer.WithAppName("bench"), tracer.WithLogDir(b.TempDir()), tracer.WithQueueSize(sofaQueue))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { tr.Close() })
+		n := 0
+		return setup{
+			sofa: tr,
+			ctx:  opentracing.ContextWithSpan(context.Background(), tr.StartSpan("request")),
+			// Every 1024 operations, wait while more than a quarter
+			// of the queue waits for the writer.
+			pace: func() {
+				if n++; n%1024 != 0 {
+					return
+				}
+				for {
+					st := tr.Stats()
+					if r := st.Reporter; st.Finished-r.Written-r.Unsampled-r.Dropped < sofaQueue/4 {
+						return
+					}
+					time.Sleep(100 * time.Microsecond)
+				}
+			},
+			drain: func() {
+				deadline := time.Now().Add(time.Minute)
+				for time.Now().Before(deadline) {
+					st := tr.Stats()
+					if r := st.Reporter; r.Written+r.Dropped+r.DroppedClosed+r.LinesLost >= st.Finished {
+						return
+					}
+					time.Sleep(100 * time.Microsecond)
+				}
+			},
+			close: func() { tr.Close() },
+			spans: func() int64 { return tr.Stats().Finished },
+			// Every span is sampled: one not written is lost,
+			// whatever the reason (queue full, after Close, write
+			// error).
+			dropped: func() int64 { st := tr.Stats(); return st.Finished - st.Reporter.Written },
+		}
+	case otelN:
+		// WithBlocking: a full queue makes the span's end wait rather
+		// than drop the span, the SDK's own pacing.
+		exp, ended := new(countingExporter), new(counter)
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+			sdktrace.WithSpanProcessor(ended),
+			sdktrace.WithBatcher(exp, sdktrace.WithBlocking()))
+		withTimeout := func(f func(context.Context) error) func() {
+			return func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				f(ctx)
+			}
+		}
+		shutdown := withTimeout(tp.Shutdown)
+		b.Cleanup(shutdown)
+		ctx, _ := tp.Tracer("bench").Start(context.Background(), "request")
+		return setup{
+			tp:      tp,
+			ctx:     ctx,
+			pace:    func() {},
+			drain:   withTimeout(tp.ForceFlush),
+			close:   shutdown,
+			spans:   ended.n.Load,
+			dropped: func() int64 { return ended.n.Load() - exp.n.Load() },
+		}
+	}
+	none := func() {}
+	return setup{ctx: context.Background(), pace: none, drain: none, close: none, spans: zero, dropped: zero}
+}
+
+// measure runs op b.N times and reports, besides ns/op, cpu-ns/op (the
+// process's CPU time, up to the end of the draining of the span pipeline
+// after the loop), spans/op and dropped/op (every span the variant lost,
+// counted after close), which must stay 0 for the comparison to be fair.
+func (s setup) measure(b *testing.B, op func()) {
+	b.ReportAllocs()
+	s.drain() // the warm-up's spans: files opened, buffers grown
+	spans0 := s.spans()
+	cpu0 := processCPU()
+	for b.Loop() {
+		op()
+		s.pace()
+	}
+	s.drain()
+	cpu := processCPU() - cpu0
+	s.close()
+	if b.N == 0 {
+		return
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(cpu)/n, "cpu-ns/op")
+	b.ReportMetric(float64(s.spans()-spans0)/n, "spans/op")
+	b.ReportMetric(float64(s.dropped())/n, "dropped/op")
+}
+
+// processCPU is the CPU time (user + system) the process has used so
+// far, on all its threads (the loop, the tracer's writer or the batch
+// span processor, the garbage collector). The database and Redis servers
+// are other processes: their CPU time is not in it, nor is waiting for
+// them or for a CPU that other processes hold, which is what makes wall
+// time over loopback too noisy to show the instrumentation's cost.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// countingExporter counts the spans the OpenTelemetry SDK exports and
+// drops them.
+type countingExporter struct{ n atomic.Int64 }
+
+func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.n.Add(int64(len(spans)))
+	return nil
+}
+
+func (e *countingExporter) Shutdown(context.Context) error { return nil }
+
+// counter counts the spans the OpenTelemetry SDK ends.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (c *counter) OnEnd(sdktrace.ReadOnlySpan)                     { c.n.Add(1) }
+func (c *counter) Shutdown(context.Context) error                  { return nil }
+func (c *counter) ForceFlush(context.Context) error                { return nil }
+
+// block is how many operations a variant runs before the next one's turn
+// in BenchmarkInterleaved: with loopback round trips, some milliseconds.
+const block = 256
+
+// interleave runs ops[i] with ss[i] for the variants (bare, sofatracer,
+// otel) in turn, block operations at a time, b.N operations in all. The
+// CPU time of a block counts until its variant's pipeline has drained,
+// so each variant's background work is counted in its own blocks, and a
+// change in the machine's load over the run is shared by all three. It
+// reports each variant's cpu-ns/op, the overheads above bare
+// (overhead-cpu-ns/op), their ratio (ours / theirs) and the spans ended and dropped per op. The
+// garbage collector's work is counted in whichever block it runs, so
+// the allocations of one variant may be paid in another's: allocs/op of
+// BenchmarkDatastore tells them apart.
+func interleave(b *testing.B, ss [3]setup, ops [3]func()) {
+	b.ReportAllocs()
+	var cpu [3]time.Duration
+	var n, spans0 [3]int64
+	for i, s := range ss {
+		s.drain()
+		spans0[i] = s.spans()
+	}
+	v := 0
+	start := processCPU()
+	end := func() {
+		ss[v].drain()
+		now := processCPU()
+		cpu[v] += now - start
+		start = now
+	}
+	for b.Loop() {
+		ops[v]()
+		if n[v]++; n[v]%block == 0 {
+			end()
+			v = (v + 1) % len(ss)
+		}
+	}
+	end()
+	for _, s := range ss {
+		s.close()
+	}
+	if n[0] == 0 || n[1] == 0 || n[2] == 0 {
+		return // too few operations to compare
+	}
+	var per [3]float64
+	for i, name := range variants {
+		per[i] = float64(cpu[i]) / float64(n[i])
+		b.ReportMetric(per[i], name+"-cpu-ns/op")
+		if i > 0 {
+			b.ReportMetric(per[i]-per[0], name+"-overhead-cpu-ns/op")
+			b.ReportMetric(float64(ss[i].spans()-spans0[i])/float64(n[i]), name+"-spans/op")
+			b.ReportMetric(float64(ss[i].dropped())/float64(n[i]), name+"-dropped/op")
+		}
+	}
+	b.ReportMetric((per[1]-per[0])/(per[2]-per[0]), "overhead-ours/theirs")
+}
