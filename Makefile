@@ -28,8 +28,11 @@ check:
 unit:
 	bash tools/services/run.sh test bash tools/zipkin-server/run.sh exec $(MAKE) --no-print-directory unit-modules unit-go125
 
+# Every module is tested even when an earlier one fails; the failures are
+# listed at the end.
 unit-modules:
-	@set -e; for m in $(MODULES); do echo "go test -race $$m"; (cd $$m && go test -race -count=1 ./...); done
+	@fail=""; for m in $(MODULES); do echo "go test -race $$m"; (cd $$m && go test -race -count=1 ./...) || fail="$$fail $$m"; done; \
+	if [ -n "$$fail" ]; then echo "FAIL in:$$fail"; exit 1; fi
 
 # Only the SDK's end-to-end tests through a real Jaeger (Zipkin v2 and OTLP)
 # on 127.0.0.1 (unit runs them too): builds or reuses the binary, starts it,
