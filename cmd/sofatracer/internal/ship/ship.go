@@ -38,7 +38,7 @@ type Options struct {
 	Poll       time.Duration // how often files are checked (default 500ms)
 	Gzip       bool          // compress request bodies
 	FromEnd    bool          // files first seen start at their end, not their start
-	Client     *http.Client  // default: 10 s timeout
+	Client     *http.Client  // default: 10 s timeout, which also bounds how long a stop waits for an answer
 	MaxBackoff time.Duration // longest wait between failed requests (default 5s)
 }
 
