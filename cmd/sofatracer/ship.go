@@ -54,6 +54,9 @@ func cmdShip(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// The first signal stops after the answer to the request in flight; a
+	// second one kills at once.
+	go func() { <-ctx.Done(); stop() }()
 	if *format == "text" {
 		fmt.Fprintf(stderr, "sofatracer ship: %s → %s (positions in %s)\n", strings.Join(pos, " "), o.Zipkin, o.StatePath)
 	}

@@ -119,9 +119,12 @@ func (j *jaeger) rawSpanIDs(traceID string) []string {
 	return ids
 }
 
-// linesOf counts the digest lines of a trace in every file of dir.
+// linesOf counts the digest lines of a trace in every file of dir, and
+// fails if a span id is written twice (a duplicate in Jaeger is then the
+// shipper's).
 func linesOf(t *testing.T, dir, traceID string) int {
 	n := 0
+	seen := map[string]bool{}
 	files, _ := filepath.Glob(filepath.Join(dir, "biz-digest*"))
 	for _, f := range files {
 		fh, err := os.Open(f)
@@ -133,6 +136,13 @@ func linesOf(t *testing.T, dir, traceID string) int {
 		for sc.Scan() {
 			if strings.Contains(sc.Text(), traceID) {
 				n++
+				var l struct {
+					SpanID string `json:"spanId"`
+				}
+				if err := json.Unmarshal(sc.Bytes(), &l); err != nil || seen[l.SpanID] {
+					t.Fatalf("%s: span %q written twice or unreadable (%v)", f, l.SpanID, err)
+				}
+				seen[l.SpanID] = true
 			}
 		}
 		fh.Close()

@@ -2,8 +2,12 @@
 // collector. It remembers, per file (by device and inode, so a rotated
 // file keeps its place), the offset after the last line the collector
 // accepted, and saves it after every accepted batch: a restart resumes
-// there, so no line is lost, and none is sent twice. A collector that is
-// down is retried with backoff while the lines wait in the files.
+// there, so no line is lost. A stop waits for the answer to the request in
+// flight, so a clean stop and restart sends no line twice; a crash or a
+// request without an answer (timeout, broken connection) may send that
+// batch again, as Zipkin's API has no way to ask what it already stored.
+// A collector that is down is retried with backoff while the lines wait
+// in the files.
 package ship
 
 import (
@@ -34,7 +38,7 @@ type Options struct {
 	Poll       time.Duration // how often files are checked (default 500ms)
 	Gzip       bool          // compress request bodies
 	FromEnd    bool          // files first seen start at their end, not their start
-	Client     *http.Client  // default: 10 s timeout
+	Client     *http.Client  // default: 10 s timeout, which also bounds how long a stop waits for an answer
 	MaxBackoff time.Duration // longest wait between failed requests (default 5s)
 }
 
@@ -48,9 +52,13 @@ type Shipper struct {
 	o     Options
 	url   string
 	state map[string]*position // by fileKey
-	first bool                 // no saved state yet
-	enc   encoder
-	S     Stats
+	// missing are the keys of state that the last listing did not show:
+	// one listing can miss a file being renamed, so a key is forgotten
+	// only when two listings in a row miss it.
+	missing map[string]bool
+	first   bool // no saved state yet
+	enc     encoder
+	S       Stats
 }
 
 // position is where a file was read up to, and what was sent.
@@ -79,7 +87,7 @@ func New(o Options) (*Shipper, error) {
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	s := &Shipper{o: o, url: strings.TrimRight(o.Zipkin, "/") + zipkin.SpansPath, state: map[string]*position{}}
+	s := &Shipper{o: o, url: strings.TrimRight(o.Zipkin, "/") + zipkin.SpansPath, state: map[string]*position{}, missing: map[string]bool{}}
 	data, err := os.ReadFile(o.StatePath)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -129,28 +137,7 @@ func (s *Shipper) Pass(ctx context.Context) error {
 		if f.Gzip || (f.Kind != source.Digest && f.Kind != source.Unknown) {
 			continue // a compressed file was shipped before it was compressed
 		}
-		fi, err := os.Stat(f.Path)
-		if err != nil {
-			continue
-		}
-		k := fileKey(fi, f.Path)
-		live[k] = true
-		pos, ok := s.state[k]
-		if !ok {
-			pos = &position{Path: f.Path}
-			if s.first && s.o.FromEnd {
-				pos.Offset = fi.Size()
-			}
-			s.state[k] = pos
-		}
-		pos.Path = f.Path
-		if fi.Size() < pos.Offset { // truncated or a reused inode
-			pos.Offset = 0
-		}
-		if fi.Size() == pos.Offset {
-			continue
-		}
-		if err := s.readFile(ctx, f, k, pos.Offset, b); err != nil {
+		if err := s.readFile(ctx, f, live, b); err != nil {
 			return err
 		}
 	}
@@ -158,20 +145,54 @@ func (s *Shipper) Pass(ctx context.Context) error {
 		return err
 	}
 	for k := range s.state {
-		if !live[k] {
-			delete(s.state, k) // deleted by retention
+		switch {
+		case live[k]:
+			delete(s.missing, k)
+		case s.missing[k]: // deleted by retention
+			delete(s.state, k)
+			delete(s.missing, k)
+		default: // deleted, or renamed while listed: look again next pass
+			s.missing[k] = true
 		}
 	}
 	s.first = false
 	return s.save()
 }
 
-func (s *Shipper) readFile(ctx context.Context, f source.File, k string, off int64, b *pending) error {
+// readFile reads f from its position into b. The file is known by the
+// open descriptor's device and inode, not its name's: the name may have
+// been given to a new file since the listing (a rotation).
+func (s *Shipper) readFile(ctx context.Context, f source.File, live map[string]bool, b *pending) error {
 	fh, err := os.Open(f.Path)
 	if err != nil {
 		return nil
 	}
 	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return nil
+	}
+	k := fileKey(fi, f.Path)
+	if live[k] {
+		return nil // listed twice (renamed while listed): read to its end already
+	}
+	live[k] = true
+	pos, ok := s.state[k]
+	if !ok {
+		pos = &position{}
+		if s.first && s.o.FromEnd {
+			pos.Offset = fi.Size()
+		}
+		s.state[k] = pos
+	}
+	pos.Path = f.Path
+	if fi.Size() < pos.Offset { // truncated or a reused inode
+		pos.Offset = 0
+	}
+	if fi.Size() == pos.Offset {
+		return nil
+	}
+	off := pos.Offset
 	if _, err := fh.Seek(off, io.SeekStart); err != nil {
 		return nil
 	}
@@ -210,13 +231,20 @@ func (s *Shipper) readFile(ctx context.Context, f source.File, k string, off int
 }
 
 // flush sends the batch until the collector accepts it, then moves the
-// positions past it and saves them.
+// positions past it and saves them. Once a request is sent, the end of
+// ctx does not abandon it: the collector may already have stored the
+// spans, so its answer (or the client's timeout) is awaited, and an
+// accepted batch moves the positions even while stopping. No new attempt
+// starts after ctx ends.
 func (s *Shipper) flush(ctx context.Context, b *pending) error {
 	if b.n > 0 {
 		body := append(b.body, ']')
 		backoff := 100 * time.Millisecond
 		for {
-			err := s.post(ctx, body)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			err := s.post(context.WithoutCancel(ctx), body)
 			if err == nil {
 				break
 			}

@@ -1,6 +1,7 @@
 package ship
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -194,4 +195,78 @@ func tsMicros(t *testing.T, s string) int64 {
 		t.Fatal(err)
 	}
 	return tm.UnixMicro()
+}
+
+// TestStopDuringRequest: a stop while the collector is storing a batch
+// (it has the spans, its answer is late) waits for the answer and saves
+// the position, so the restarted shipper does not send the batch again.
+func TestStopDuringRequest(t *testing.T) {
+	c, url := newCollector(t)
+	stored := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fwd, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		resp, err := http.DefaultClient.Do(fwd)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+		select {
+		case stored <- struct{}{}:
+		default:
+		}
+		time.Sleep(300 * time.Millisecond) // the answer is late
+		w.WriteHeader(resp.StatusCode)
+	}))
+	t.Cleanup(slow.Close)
+	dir := t.TempDir()
+	o := Options{Inputs: []string{dir}, Zipkin: slow.URL, StatePath: filepath.Join(t.TempDir(), "state.json"), Batch: 100, Poll: 10 * time.Millisecond}
+	writer(t, dir, 0, 100, 1000)
+	stop := start(t, o)
+	<-stored
+	stop() // while the collector's answer is on its way
+	writer(t, dir, 100, 100, 1000)
+	stop = start(t, o)
+	waitFor(t, "200 spans", func() bool { d, _ := c.count(); return d == 200 })
+	stop()
+	if d, total := c.count(); d != 200 || total != 200 {
+		t.Fatalf("%d distinct spans, %d received: the batch in flight at the stop was sent again", d, total)
+	}
+}
+
+// TestFastRotation: files renamed while a pass lists and opens them (a
+// rotation every few lines, polled without pause) are neither forgotten
+// and read again from their start, nor read at another file's offset.
+func TestFastRotation(t *testing.T) {
+	c, url := newCollector(t)
+	dir := t.TempDir()
+	o := Options{Inputs: []string{dir}, Zipkin: url, StatePath: filepath.Join(t.TempDir(), "state.json"), Batch: 50, Poll: time.Millisecond}
+	stop := start(t, o)
+	const n, rotate = 4000, 20
+	p := filepath.Join(dir, "biz-digest.log")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if i > 0 && i%rotate == 0 {
+			f.Close()
+			r := i / rotate
+			if err := os.Rename(p, fmt.Sprintf("%s.2026-11-%02d_%02d", p, 1+r/24, r%24)); err != nil {
+				t.Fatal(err)
+			}
+			if f, err = os.Create(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.WriteString(digestLine(i))
+		time.Sleep(20 * time.Microsecond) // passes see files half written
+	}
+	f.Close()
+	waitFor(t, "every span", func() bool { d, _ := c.count(); return d == n })
+	stop()
+	if d, total := c.count(); d != n || total != n {
+		t.Fatalf("%d distinct spans, %d received: lost or duplicated", d, total)
+	}
 }
