@@ -346,3 +346,35 @@ func TestOTLPOutageStop(t *testing.T) {
 		t.Fatalf("after the restart: %d spans, want 4", len(k.spans))
 	}
 }
+
+// TestOTLPLargeBatch: requests of hundreds of kilobytes (multi-byte
+// lengths at every level) decode to every span, each once.
+func TestOTLPLargeBatch(t *testing.T) {
+	k, url := newOTLPSink(t)
+	dir := t.TempDir()
+	var lines []byte
+	for i := range 3000 {
+		lines = append(lines, digestLine(i)...)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "biz-digest.log"), lines, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Inputs: []string{dir}, OTLP: url, StatePath: filepath.Join(dir, "st"), Batch: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, sp := range k.spans {
+		id := sp.attrs["sofa.span_id"]
+		if seen[id] || sp.service != "flood" || sp.attrs["user"] != "u-1" || sp.parentID != fmt.Sprintf("%016x", uint64(zipkin.HashSpanID("0"))) {
+			t.Fatalf("span %+v (seen before: %v)", sp, seen[id])
+		}
+		seen[id] = true
+	}
+	if len(seen) != 3000 || k.calls.Load() != 2 {
+		t.Fatalf("%d distinct spans in %d requests, want 3000 in 2", len(seen), k.calls.Load())
+	}
+}
