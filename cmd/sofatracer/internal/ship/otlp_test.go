@@ -145,6 +145,8 @@ type otlpSink struct {
 	spans   []decodedSpan
 	answers []int
 	calls   atomic.Int64
+	// retryAfter is the Retry-After header of refusals.
+	retryAfter string
 }
 
 func newOTLPSink(t *testing.T, answers ...int) (*otlpSink, string) {
@@ -170,6 +172,9 @@ func newOTLPSink(t *testing.T, answers ...int) (*otlpSink, string) {
 			code := k.answers[0]
 			k.answers = k.answers[1:]
 			if code != 200 {
+				if k.retryAfter != "" {
+					w.Header().Set("Retry-After", k.retryAfter)
+				}
 				http.Error(w, "no", code)
 				return
 			}
@@ -376,5 +381,22 @@ func TestOTLPLargeBatch(t *testing.T) {
 	}
 	if len(seen) != 3000 || k.calls.Load() != 2 {
 		t.Fatalf("%d distinct spans in %d requests, want 3000 in 2", len(seen), k.calls.Load())
+	}
+}
+
+// TestOTLPRetryAfter: a 429's Retry-After is waited for, though longer
+// than the backoff.
+func TestOTLPRetryAfter(t *testing.T) {
+	k, url := newOTLPSink(t, 429)
+	k.retryAfter = "1"
+	dir := t.TempDir()
+	writeTrace(t, dir)
+	s, _ := New(Options{Inputs: []string{dir}, OTLP: url, StatePath: filepath.Join(dir, "st"), MaxBackoff: 10e6})
+	t0 := time.Now()
+	if err := s.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d < time.Second || len(k.spans) != 4 || s.S.Failures.Load() != 1 {
+		t.Fatalf("after %v: %d spans, %d failures; want ≥ 1s, 4, 1", d, len(k.spans), s.S.Failures.Load())
 	}
 }

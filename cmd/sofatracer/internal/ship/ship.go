@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -320,7 +321,7 @@ func (s *Shipper) send(ctx context.Context, url string, otlp bool, body []byte, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := s.post(context.WithoutCancel(ctx), url, otlp, body)
+		wait, err := s.post(context.WithoutCancel(ctx), url, otlp, body)
 		if err == nil {
 			return nil
 		}
@@ -333,16 +334,20 @@ func (s *Shipper) send(ctx context.Context, url string, otlp bool, body []byte, 
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(backoff):
+		case <-time.After(max(backoff, wait)):
 		}
 		backoff = min(2*backoff, s.o.MaxBackoff)
 	}
 }
 
+// maxRetryAfter bounds the wait a collector's Retry-After asks for.
+const maxRetryAfter = time.Minute
+
 // post sends body once. Zipkin's answer is a success (2xx) or a failure
 // to retry; OTLP's is a success (2xx), a failure to retry (429, 502, 503,
-// 504) or a refusal (errDropped).
-func (s *Shipper) post(ctx context.Context, url string, otlp bool, body []byte) error {
+// 504), after the Retry-After seconds it may give, or a refusal
+// (errDropped).
+func (s *Shipper) post(ctx context.Context, url string, otlp bool, body []byte) (time.Duration, error) {
 	s.S.Requests.Add(1)
 	var rd io.Reader = bytes.NewReader(body)
 	if s.o.Gzip {
@@ -354,7 +359,7 @@ func (s *Shipper) post(ctx context.Context, url string, otlp bool, body []byte) 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, rd)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ctype := "application/json"
 	if otlp {
@@ -366,21 +371,25 @@ func (s *Shipper) post(ctx context.Context, url string, otlp bool, body []byte) 
 	}
 	resp, err := s.o.Client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode/100 == 2:
-		return nil
+		return 0, nil
 	case !otlp:
-		return fmt.Errorf("POST %s: %s", url, resp.Status)
+		return 0, fmt.Errorf("POST %s: %s", url, resp.Status)
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return fmt.Errorf("POST %s: %s", url, resp.Status)
+		var wait time.Duration
+		if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n > 0 {
+			wait = min(time.Duration(n)*time.Second, maxRetryAfter)
+		}
+		return wait, fmt.Errorf("POST %s: %s", url, resp.Status)
 	}
-	return fmt.Errorf("%w: POST %s: %s", errDropped, url, resp.Status)
+	return 0, fmt.Errorf("%w: POST %s: %s", errDropped, url, resp.Status)
 }
 
 // save writes the positions atomically (temporary file, rename). It does
