@@ -319,8 +319,8 @@ func TestOTLPStatus(t *testing.T) {
 			if err := s.Pass(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if len(k.spans) != tc.spans || s.S.Failures.Load() != tc.failures || s.S.Dropped.Load() != tc.dropped {
-				t.Fatalf("spans %d failures %d dropped %d, want %d %d %d", len(k.spans), s.S.Failures.Load(), s.S.Dropped.Load(), tc.spans, tc.failures, tc.dropped)
+			if len(k.spans) != tc.spans || s.S.Sent.Load() != int64(tc.spans) || s.S.Failures.Load() != tc.failures || s.S.Dropped.Load() != tc.dropped {
+				t.Fatalf("spans %d sent %d failures %d dropped %d, want %d %d %d", len(k.spans), s.S.Sent.Load(), s.S.Failures.Load(), s.S.Dropped.Load(), tc.spans, tc.failures, tc.dropped)
 			}
 			// A restart sends nothing again.
 			calls := k.calls.Load()

@@ -48,6 +48,7 @@ type Options struct {
 
 // Stats count what a Shipper did.
 type Stats struct {
+	// Sent counts spans a collector accepted (with two, at least one).
 	Sent, Lines, Corrupt, Requests, Failures atomic.Int64
 	// Dropped counts spans an OTLP collector refused for good (a 4xx
 	// other than 429, or a 5xx other than 502, 503 and 504).
@@ -270,10 +271,12 @@ func (s *Shipper) add(b *pending) {
 // accepted batch moves the positions even while stopping. No new attempt
 // starts after ctx ends.
 func (s *Shipper) flush(ctx context.Context, b *pending) error {
+	accepted := false // by a collector
 	if b.n > 0 && s.zipkin != "" {
-		if err := s.send(ctx, s.zipkin, false, append(b.body, ']'), b.n); err != nil {
+		if _, err := s.send(ctx, s.zipkin, false, append(b.body, ']'), b.n); err != nil {
 			return err
 		}
+		accepted = true
 	}
 	if b.n > 0 && s.otlp != "" {
 		if len(s.shared) > 1<<16 {
@@ -288,11 +291,13 @@ func (s *Shipper) flush(ctx context.Context, b *pending) error {
 			}
 		}
 		b.req = appendRequest(b.req[:0], b.spans, b.ospans)
-		if err := s.send(ctx, s.otlp, true, b.req, b.n); err != nil {
+		ok, err := s.send(ctx, s.otlp, true, b.req, b.n)
+		if err != nil {
 			return err
 		}
+		accepted = accepted || ok
 	}
-	if b.n > 0 {
+	if accepted {
 		s.S.Sent.Add(int64(b.n))
 	}
 	for k, off := range b.reach {
@@ -313,27 +318,27 @@ func (s *Shipper) flush(ctx context.Context, b *pending) error {
 // statuses).
 var errDropped = errors.New("ship: batch refused")
 
-// send posts body until url accepts it (or an OTLP collector refuses it
-// for good: the n spans are then dropped and counted).
-func (s *Shipper) send(ctx context.Context, url string, otlp bool, body []byte, n int) error {
+// send posts body until url accepts it (true) or an OTLP collector
+// refuses it for good (false: the n spans are dropped and counted).
+func (s *Shipper) send(ctx context.Context, url string, otlp bool, body []byte, n int) (bool, error) {
 	backoff := 100 * time.Millisecond
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return false, err
 		}
 		wait, err := s.post(context.WithoutCancel(ctx), url, otlp, body)
 		if err == nil {
-			return nil
+			return true, nil
 		}
 		s.S.Failures.Add(1)
 		if errors.Is(err, errDropped) {
 			s.S.Dropped.Add(int64(n))
 			fmt.Fprintf(os.Stderr, "sofatracer ship: %d spans dropped: %v\n", n, err)
-			return nil
+			return false, nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-time.After(max(backoff, wait)):
 		}
 		backoff = min(2*backoff, s.o.MaxBackoff)
