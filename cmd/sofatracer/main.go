@@ -7,7 +7,7 @@
 //	sofatracer find [flags] [PATH...]      traces that match, newest first
 //	sofatracer stat [PATH...]              calls, errors, mean cost per stat key
 //	sofatracer serve [--addr 127.0.0.1:8411] [PATH...]   the web UI
-//	sofatracer ship --zipkin URL [PATH...] follow the logs, send their spans
+//	sofatracer ship [--zipkin URL] [--otlp URL] [PATH...]   follow the logs, send their spans
 //
 // A PATH is a directory (walked, shadow/ included), a file or a glob, and
 // may be labelled host=PATH. Without PATH: $SOFA_TRACER_LOG_DIR, else
@@ -38,7 +38,8 @@ commands:
                               --where key=value, --limit)
   stat [PATH...]              calls, error rate and mean cost per stat key and interval
   serve [PATH...]             web UI (--addr, default 127.0.0.1:8411)
-  ship --zipkin URL [PATH...] send the spans of followed digest logs to a collector
+  ship [PATH...]              send the spans of followed digest logs to collectors
+                              (--zipkin URL, --otlp URL, or both)
 
 every command takes --format text|json. PATH: dir, file or glob, optionally host=PATH.
 `

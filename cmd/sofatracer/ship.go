@@ -23,7 +23,8 @@ func cmdShip(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	format := formatFlag(fs)
 	var o ship.Options
-	fs.StringVar(&o.Zipkin, "zipkin", "", "Zipkin v2 collector base URL (spans go to URL/api/v2/spans); required")
+	fs.StringVar(&o.Zipkin, "zipkin", "", "Zipkin v2 collector base URL (spans go to URL/api/v2/spans)")
+	fs.StringVar(&o.OTLP, "otlp", "", "OTLP/HTTP collector base URL (spans go to URL/v1/traces); --zipkin, --otlp or both")
 	fs.StringVar(&o.StatePath, "state", "", "file keeping the read positions (default: under $XDG_STATE_HOME or ~/.local/state/sofatracer)")
 	fs.IntVar(&o.Batch, "batch", 1000, "spans per request")
 	fs.DurationVar(&o.Poll, "poll", 500*time.Millisecond, "how often the files are checked")
@@ -37,8 +38,8 @@ func cmdShip(args []string, stdout, stderr io.Writer) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
-	if o.Zipkin == "" {
-		fmt.Fprintln(stderr, "usage: sofatracer ship --zipkin URL [PATH...]")
+	if o.Zipkin == "" && o.OTLP == "" {
+		fmt.Fprintln(stderr, "usage: sofatracer ship [--zipkin URL] [--otlp URL] [PATH...]")
 		return errUsage
 	}
 	if len(pos) == 0 {
@@ -46,7 +47,7 @@ func cmdShip(args []string, stdout, stderr io.Writer) error {
 	}
 	o.Inputs = pos
 	if o.StatePath == "" {
-		o.StatePath = defaultStatePath(o.Zipkin, pos)
+		o.StatePath = defaultStatePath(o.Zipkin, o.OTLP, pos)
 	}
 	s, err := ship.New(o)
 	if err != nil {
@@ -58,7 +59,8 @@ func cmdShip(args []string, stdout, stderr io.Writer) error {
 	// second one kills at once.
 	go func() { <-ctx.Done(); stop() }()
 	if *format == "text" {
-		fmt.Fprintf(stderr, "sofatracer ship: %s → %s (positions in %s)\n", strings.Join(pos, " "), o.Zipkin, o.StatePath)
+		to := strings.TrimSpace(o.Zipkin + " " + o.OTLP)
+		fmt.Fprintf(stderr, "sofatracer ship: %s → %s (positions in %s)\n", strings.Join(pos, " "), to, o.StatePath)
 	}
 	if *once {
 		err = s.Pass(ctx)
@@ -66,12 +68,12 @@ func cmdShip(args []string, stdout, stderr io.Writer) error {
 		err = s.Run(ctx)
 	}
 	st := map[string]int64{"sent": s.S.Sent.Load(), "lines": s.S.Lines.Load(), "corrupt": s.S.Corrupt.Load(),
-		"requests": s.S.Requests.Load(), "failures": s.S.Failures.Load()}
+		"requests": s.S.Requests.Load(), "failures": s.S.Failures.Load(), "dropped": s.S.Dropped.Load()}
 	if *format == "json" {
 		json.NewEncoder(stdout).Encode(st)
 	} else {
-		fmt.Fprintf(stdout, "sent %d spans of %d lines (%d corrupt) in %d requests, %d failed\n",
-			st["sent"], st["lines"], st["corrupt"], st["requests"], st["failures"])
+		fmt.Fprintf(stdout, "sent %d spans of %d lines (%d corrupt) in %d requests, %d failed, %d spans dropped\n",
+			st["sent"], st["lines"], st["corrupt"], st["requests"], st["failures"], st["dropped"])
 	}
 	if err != nil && ctx.Err() == nil {
 		return err
@@ -79,15 +81,19 @@ func cmdShip(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// defaultStatePath is one state file per collector and inputs.
-func defaultStatePath(url string, inputs []string) string {
+// defaultStatePath is one state file per collectors and inputs (a
+// Zipkin-only shipper keeps the name it had before --otlp).
+func defaultStatePath(zipkinURL, otlpURL string, inputs []string) string {
 	dir := os.Getenv("XDG_STATE_HOME")
 	if dir == "" {
 		home, _ := os.UserHomeDir()
 		dir = filepath.Join(home, ".local", "state")
 	}
 	h := fnv.New64a()
-	h.Write([]byte(url))
+	h.Write([]byte(zipkinURL))
+	if otlpURL != "" {
+		h.Write([]byte("\x00otlp\x00" + otlpURL))
+	}
 	for _, in := range inputs {
 		abs, _ := filepath.Abs(in)
 		h.Write([]byte{0})

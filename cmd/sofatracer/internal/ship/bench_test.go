@@ -14,9 +14,9 @@ import (
 )
 
 // BenchmarkShip: spans per second from digest files to a local Zipkin
-// endpoint that reads and discards each request (the shipper's own cost:
-// read, parse, convert, encode, POST, save positions). $SOFA_BENCH_SPANS
-// spans (default 50,000).
+// and/or OTLP/HTTP endpoint that reads and discards each request (the
+// shipper's own cost: read, parse, convert, encode, POST, save
+// positions). $SOFA_BENCH_SPANS spans (default 50,000).
 func BenchmarkShip(b *testing.B) {
 	n := 50000
 	if v := os.Getenv("SOFA_BENCH_SPANS"); v != "" {
@@ -44,11 +44,26 @@ func BenchmarkShip(b *testing.B) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer srv.Close()
+	for _, to := range []string{"zipkin", "otlp", "both"} {
+		b.Run(to, func(b *testing.B) {
+			o := Options{Inputs: []string{dir}}
+			if to != "otlp" {
+				o.Zipkin = srv.URL
+			}
+			if to != "zipkin" {
+				o.OTLP = srv.URL
+			}
+			benchShip(b, o, n, size)
+		})
+	}
+}
+
+func benchShip(b *testing.B, o Options, n int, size int64) {
 	b.SetBytes(size)
-	b.ResetTimer()
 	var elapsed time.Duration
-	for i := range b.N {
-		s, err := New(Options{Inputs: []string{dir}, Zipkin: srv.URL, StatePath: filepath.Join(dir, "state-"+strconv.Itoa(i))})
+	for range b.N {
+		o.StatePath = filepath.Join(b.TempDir(), "state")
+		s, err := New(o)
 		if err != nil {
 			b.Fatal(err)
 		}
