@@ -50,10 +50,15 @@ function searchParams() {
   return p;
 }
 
+// searchSeq numbers the searches: only the newest one's answer is shown,
+// so a slow earlier answer never overwrites a later one.
+let searchSeq = 0;
+
 async function runSearch() {
-  const msg = $('#search-msg'), body = $('#results tbody');
+  const msg = $('#search-msg'), body = $('#results tbody'), seq = ++searchSeq;
   try {
     const found = await getJSON('api/find?' + searchParams());
+    if (seq !== searchSeq) return;
     body.replaceChildren();
     for (const t of found) {
       const tr = el('tr');
@@ -67,7 +72,7 @@ async function runSearch() {
     }
     msg.textContent = found.length ? `${found.length} traces, newest first` : 'no trace matches';
   } catch (e) {
-    msg.textContent = 'search failed: ' + e.message;
+    if (seq === searchSeq) msg.textContent = 'search failed: ' + e.message;
   }
 }
 
