@@ -20,6 +20,9 @@ var jsonSafe = func() (t [256]bool) {
 // U+FFFD), so no value can end a line or add a key.
 func AppendJSONString(dst []byte, s string) []byte {
 	i := 0
+	for i+8 <= len(s) && safe8(s[i:i+8]) {
+		i += 8
+	}
 	for i < len(s) && jsonSafe[s[i]] {
 		i++
 	}
@@ -73,6 +76,24 @@ func AppendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// safe8 reports whether all 8 bytes of s are jsonSafe, testing them at once:
+// (x-ones*n) &^ x & highs is non-zero exactly when some byte of x is below n
+// (n <= 0x80), and a byte equal to c is a zero byte of x^(ones*c).
+func safe8(s string) bool {
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	d := x ^ (ones * 0x7f)
+	bad := x | (x-ones*0x20)&^x | (q-ones)&^q | (b-ones)&^b | (d-ones)&^d
+	return bad&highs == 0
 }
 
 // AppendPlain appends s for a comma-separated line: ',' becomes %2C, CR and

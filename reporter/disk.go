@@ -65,6 +65,7 @@ type Disk struct {
 
 	enc   digest.Encoder
 	files map[fileKey]*outFile
+	last  lastFile // the file of the last span written
 	// for drop warnings
 	lastDropped int64
 }
@@ -302,7 +303,7 @@ func (d *Disk) handle(s *span.Span) {
 		d.c.unsampled.Add(1)
 		return
 	}
-	f := d.file(l.DigestFile(), loadTest)
+	f := d.file(l, loadTest)
 	f.buf = d.enc.AppendDigest(f.buf, s, l)
 	f.lines++
 	if len(f.buf) >= d.cfg.BatchBytes {
@@ -353,13 +354,26 @@ type outFile struct {
 	digest  bool
 }
 
-func (d *Disk) file(name string, loadTest bool) *outFile {
-	k := fileKey{name, loadTest}
-	if f := d.files[k]; f != nil {
-		return f
+// lastFile remembers the digest file of the last span: spans of one layout
+// come in runs, so most spans skip the map lookup.
+type lastFile struct {
+	l        *digest.Layout
+	loadTest bool
+	f        *outFile
+}
+
+// file returns the digest file of layout l.
+func (d *Disk) file(l *digest.Layout, loadTest bool) *outFile {
+	if d.last.l == l && d.last.loadTest == loadTest {
+		return d.last.f
 	}
-	f := newOutFile(d, name, loadTest, true)
-	d.files[k] = f
+	k := fileKey{l.DigestFile(), loadTest}
+	f := d.files[k]
+	if f == nil {
+		f = newOutFile(d, k.name, loadTest, true)
+		d.files[k] = f
+	}
+	d.last = lastFile{l, loadTest, f}
 	return f
 }
 

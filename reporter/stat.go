@@ -1,6 +1,7 @@
 package reporter
 
 import (
+	"bytes"
 	"slices"
 	"sync"
 	"time"
@@ -23,6 +24,12 @@ type statTable struct {
 	// of an interval is logged.
 	overflowed map[*digest.Layout]bool
 	kbuf       []byte // writer's scratch key
+	// The writer's last key and its row in cur, valid while gen (which
+	// print advances) is lastGen: spans of one key come in runs, and
+	// comparing the key costs less than hashing it.
+	gen, lastGen uint64
+	lastKey      []byte
+	lastRow      *digest.StatRow
 
 	enc   digest.Encoder // printer's encoder
 	files map[fileKey]*outFile
@@ -54,8 +61,12 @@ func (t *statTable) record(s *span.Span, l *digest.Layout, loadTest bool) {
 	ms := s.Duration().Milliseconds()
 
 	t.mu.Lock()
-	row := t.cur[string(k)]
-	if row == nil {
+	var row *digest.StatRow
+	if t.lastRow != nil && t.lastGen == t.gen && bytes.Equal(k, t.lastKey) {
+		row = t.lastRow
+	} else if row = t.cur[string(k)]; row != nil {
+		t.remember(k, row)
+	} else {
 		if t.keys[l] >= t.d.cfg.MaxStatKeys {
 			t.d.c.statOverflow.Add(1)
 			if !t.overflowed[l] {
@@ -74,11 +85,18 @@ func (t *statTable) record(s *span.Span, l *digest.Layout, loadTest bool) {
 			t.keys[l]++
 			row = &digest.StatRow{Layout: l, Key: string(k[len(l.Name)+3:]), Success: success, LoadTest: loadTest}
 			t.cur[string(k)] = row
+			t.remember(k, row)
 		}
 	}
 	row.Count++
 	row.CostMs += ms
 	t.mu.Unlock()
+}
+
+// remember makes row, cur's row of key k, the last row.
+func (t *statTable) remember(k []byte, row *digest.StatRow) {
+	t.lastKey = append(t.lastKey[:0], k...)
+	t.lastRow, t.lastGen = row, t.gen
 }
 
 func flag(b bool) byte {
@@ -128,6 +146,7 @@ func (t *statTable) print() {
 	t.mu.Lock()
 	old := t.cur
 	t.cur, t.spare = t.spare, nil
+	t.gen++
 	clear(t.keys)
 	clear(t.overflowed)
 	t.mu.Unlock()
