@@ -29,6 +29,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/examples/internal/logdir"
 	"github.com/sofatracer/sofatracer-go/plugins/nethttp"
 	"github.com/sofatracer/sofatracer-go/plugins/redistrace"
 	"github.com/sofatracer/sofatracer-go/plugins/sqltrace"
@@ -55,11 +56,8 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	opts := []tracer.Option{tracer.WithAppName("datastore")}
-	switch {
-	case *dir != "":
-		opts = append(opts, tracer.WithLogDir(*dir))
-	case os.Getenv("SOFA_TRACER_LOG_DIR") == "" && os.Getenv("SOFA_TRACER_LOGGING_PATH") == "":
-		opts = append(opts, tracer.WithLogDir(filepath.Join("logs", "tracelog")))
+	if d := logdir.Dir(*dir); d != "" {
+		opts = append(opts, tracer.WithLogDir(d))
 	}
 	t, err := tracer.New(opts...)
 	if err != nil {

@@ -19,8 +19,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -28,6 +26,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/examples/internal/logdir"
 	"github.com/sofatracer/sofatracer-go/plugins/grpctrace"
 	"github.com/sofatracer/sofatracer-go/plugins/nethttp"
 	"github.com/sofatracer/sofatracer-go/tracer"
@@ -37,7 +36,7 @@ func main() {
 	dir := flag.String("dir", "", "log directory (default $SOFA_TRACER_LOG_DIR, else $SOFA_TRACER_LOGGING_PATH/tracelog, else ./logs/tracelog)")
 	flag.Parse()
 	opts := []tracer.Option{tracer.WithAppName("httpgrpc-demo")}
-	if d := logDir(*dir); d != "" {
+	if d := logdir.Dir(*dir); d != "" {
 		opts = append(opts, tracer.WithLogDir(d))
 	}
 	tr, err := tracer.New(opts...)
@@ -110,15 +109,4 @@ func check(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
-}
-
-// logDir is the directory to pass to tracer.WithLogDir: the -dir flag when
-// given; "" when SOFA_TRACER_LOG_DIR or SOFA_TRACER_LOGGING_PATH is set, so
-// that tracer.New reads them; else ./logs/tracelog.
-func logDir(flagDir string) string {
-	if flagDir != "" || strings.TrimSpace(os.Getenv("SOFA_TRACER_LOG_DIR")) != "" ||
-		strings.TrimSpace(os.Getenv("SOFA_TRACER_LOGGING_PATH")) != "" {
-		return flagDir
-	}
-	return filepath.Join("logs", "tracelog")
 }

@@ -23,7 +23,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -32,6 +31,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/examples/internal/logdir"
 	"github.com/sofatracer/sofatracer-go/plugins/kafkatrace"
 	"github.com/sofatracer/sofatracer-go/plugins/nethttp"
 	"github.com/sofatracer/sofatracer-go/plugins/rabbittrace"
@@ -57,11 +57,8 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	opts := []tracer.Option{tracer.WithAppName("messaging-demo")}
-	switch {
-	case *dir != "":
-		opts = append(opts, tracer.WithLogDir(*dir))
-	case os.Getenv("SOFA_TRACER_LOG_DIR") == "" && os.Getenv("SOFA_TRACER_LOGGING_PATH") == "":
-		opts = append(opts, tracer.WithLogDir(filepath.Join("logs", "tracelog")))
+	if d := logdir.Dir(*dir); d != "" {
+		opts = append(opts, tracer.WithLogDir(d))
 	}
 	tr, err := tracer.New(opts...)
 	if err != nil {

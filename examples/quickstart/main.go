@@ -18,12 +18,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/examples/internal/logdir"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
@@ -32,7 +32,7 @@ func main() {
 	flag.Parse()
 
 	opts := []tracer.Option{tracer.WithAppName("quickstart"), tracer.WithStatInterval(time.Second)}
-	if d := logDir(*dir); d != "" {
+	if d := logdir.Dir(*dir); d != "" {
 		opts = append(opts, tracer.WithLogDir(d))
 	}
 	t, err := tracer.New(opts...)
@@ -81,15 +81,4 @@ func main() {
 	}
 	fmt.Println("last digest line:")
 	fmt.Println(last)
-}
-
-// logDir is the directory to pass to tracer.WithLogDir: the -dir flag when
-// given; "" when SOFA_TRACER_LOG_DIR or SOFA_TRACER_LOGGING_PATH is set, so
-// that tracer.New reads them; else ./logs/tracelog.
-func logDir(flagDir string) string {
-	if flagDir != "" || strings.TrimSpace(os.Getenv("SOFA_TRACER_LOG_DIR")) != "" ||
-		strings.TrimSpace(os.Getenv("SOFA_TRACER_LOGGING_PATH")) != "" {
-		return flagDir
-	}
-	return filepath.Join("logs", "tracelog")
 }
