@@ -154,6 +154,7 @@ func rollUnderLoad(t *testing.T, policy logfile.Policy, step time.Duration) {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
+	var finished atomic.Int64
 	for g := 0; g < 4; g++ {
 		wg.Add(1)
 		go func() {
@@ -162,7 +163,15 @@ func rollUnderLoad(t *testing.T, policy logfile.Policy, step time.Duration) {
 				s := tr.StartSpan("roll")
 				s.SetTag("pad", strings.Repeat("x", 100))
 				s.Finish()
+				n := finished.Add(1)
 				if i%1000 == 999 {
+					// Let the writer take what was finished so far before the
+					// clock moves on: on a busy machine it may otherwise not
+					// run until the producers are done, and write every line
+					// in the last period.
+					for st := tr.Stats().Reporter; st.Written+st.Dropped < n; st = tr.Stats().Reporter {
+						time.Sleep(time.Millisecond)
+					}
 					now.Add(int64(step))
 				}
 			}
