@@ -126,8 +126,13 @@ func parsePostgresURL(dsn string) (name, endpoint string) {
 			query = rest[1:]
 		}
 	}
-	if strings.ContainsAny(name, "/@") {
-		name = "" // an unescaped '/' or '@': more likely a password's tail
+	if strings.ContainsRune(name, '@') {
+		// The user information ended at this '@', so the "host" before the
+		// first '/' may be the head of a password holding a '/'.
+		return "", ""
+	}
+	if strings.ContainsRune(name, '/') {
+		name = "" // an unescaped '/': more likely a password's tail
 	} else if n, err := url.PathUnescape(name); err == nil {
 		name = n
 	} else {

@@ -17,7 +17,7 @@ func TestParseDSN(t *testing.T) {
 		{typePostgreSQL, "postgres://dbhost/orders?user=app&password=S3cret@x", "orders", "dbhost:5432"},
 		{typePostgreSQL, "postgres://dbhost?user=app&password=S3cret@x", "", ""}, // read two ways
 		{typePostgreSQL, "postgres://dbhost?user=app&password=S3cret", "app", "dbhost:5432"},
-		{typePostgreSQL, "postgres://u:1/S3cret@db/x", "", "u:1"},
+		{typePostgreSQL, "postgres://u:1/S3cret@db/x", "", ""}, // "u:1" may be a password's head
 		{typePostgreSQL, "postgres://a%2Fb:p@db", "", "db:5432"},
 		{typePostgreSQL, "postgres://db:x5/orders", "", ""},
 		{typePostgreSQL, "postgres://h1/orders?host=h2&port=7", "orders", "h2:7"},
