@@ -117,6 +117,12 @@ func parsePostgresURL(dsn string) (name, endpoint string) {
 		}
 		rest = rest[at+1:]
 	}
+	if host, _, _ := strings.Cut(rest, "/"); host != "" && !strings.HasPrefix(host, "?") && strings.ContainsRune(rest, '@') {
+		// An '@' after the host's first '/' or '?': the user information
+		// may end there, so what was read as the host may be the head of a
+		// password holding a '/' or '?'.
+		return "", ""
+	}
 	authority, query := rest, ""
 	if i := strings.IndexAny(rest, "/?"); i >= 0 {
 		authority, rest = rest[:i], rest[i:]
@@ -127,9 +133,7 @@ func parsePostgresURL(dsn string) (name, endpoint string) {
 		}
 	}
 	if strings.ContainsRune(name, '@') {
-		// The user information ended at this '@', so the "host" before the
-		// first '/' may be the head of a password holding a '/'.
-		return "", ""
+		return "", "" // as above: the user information may end at this '@'
 	}
 	if strings.ContainsRune(name, '/') {
 		name = "" // an unescaped '/': more likely a password's tail
