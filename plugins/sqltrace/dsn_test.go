@@ -15,7 +15,7 @@ func TestParseDSN(t *testing.T) {
 		{typePostgreSQL, "postgres://u:pa/ss?w@rd@db:1/x", "", ""}, // port "pa": pgx rejects it
 		{typePostgreSQL, "postgres://u:p@ss:w@rd@db:1/x", "x", "db:1"},
 		{typePostgreSQL, "postgres://dbhost/orders?user=app&password=S3cret@x", "", ""}, // read two ways: "dbhost/orders?..." may be a user and password
-		{typePostgreSQL, "postgres://dbhost?user=app&password=S3cret@x", "", ""}, // read two ways
+		{typePostgreSQL, "postgres://dbhost?user=app&password=S3cret@x", "", ""},        // read two ways
 		{typePostgreSQL, "postgres://dbhost?user=app&password=S3cret", "app", "dbhost:5432"},
 		{typePostgreSQL, "postgres://u:1/S3cret@db/x", "", ""}, // "u:1" may be a password's head
 		{typePostgreSQL, "postgres://a%2Fb:p@db", "", "db:5432"},
