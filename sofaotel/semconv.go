@@ -29,25 +29,19 @@ type sem struct {
 	dbSystem, dbName, dbQuery, dbOperation, dbSummary, dbCollection string
 
 	msgSystem, msgOp, msgDest, msgID string
-
-	// Where some values came from (index+1 into the attributes, 0: none),
-	// so that their tags reuse the attribute's boxed value.
-	methodAt, urlAt, statusAt, reqAt, respAt int
 }
 
-// read fills s from attrs in one pass; a later attribute wins. at is the
-// index of attrs[0] among the span's attributes.
-func (s *sem) read(attrs []attribute.KeyValue, at int) {
-	for i, a := range attrs {
-		i += at
+// read fills s from attrs in one pass; a later attribute wins.
+func (s *sem) read(attrs []attribute.KeyValue) {
+	for _, a := range attrs {
 		v := a.Value
 		switch a.Key {
 		case "http.request.method", "http.method":
-			s.method, s.methodAt = v.Emit(), i+1
+			s.method = v.Emit()
 		case "http.request.method_original":
 			s.methodOrig = v.Emit()
 		case "url.full", "http.url":
-			s.urlFull, s.urlAt = v.Emit(), i+1
+			s.urlFull = v.Emit()
 		case "url.scheme", "http.scheme":
 			s.scheme = v.Emit()
 		case "url.path":
@@ -76,13 +70,10 @@ func (s *sem) read(attrs []attribute.KeyValue, at int) {
 			s.errorType = v.Emit()
 		case "http.response.status_code", "http.status_code":
 			s.status, s.hasStatus = intOf(v)
-			s.statusAt = i + 1
 		case "http.request.body.size", "http.request_content_length":
 			s.reqSize, s.hasReqSize = intOf(v)
-			s.reqAt = i + 1
 		case "http.response.body.size", "http.response_content_length":
 			s.respSize, s.hasRespSize = intOf(v)
-			s.respAt = i + 1
 		case "rpc.system.name", "rpc.system":
 			s.rpcSystem = v.Emit()
 		case "rpc.service":
@@ -155,23 +146,16 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 	return append(b, port.Emit()...)
 }
 
-// semconvTags turns a span's attributes into its tags: each attribute
-// under its own key, then the tags of the digest layout its semantic
-// conventions call for (HTTP server or client, RPC client or server,
-// database, messaging; none makes it a biz span).
-// The attributes are those set at the start, then the later ones; the
-// tags are appended to dst.
+// semconvTags returns, appended to dst, the tags of the digest layout a
+// span's semantic conventions call for (HTTP server or client, RPC client
+// or server, database, messaging; none makes it a biz span). The
+// attributes are those set at the start, then the later ones; each is a
+// tag under its own key as well (see attrTags).
 func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
 	t := dst
-	for _, a := range attrs {
-		t = add(t, string(a.Key), tagValue(a))
-	}
-	for _, a := range late {
-		t = add(t, string(a.Key), tagValue(a))
-	}
 	var s sem
-	s.read(attrs, 0)
-	s.read(late, len(attrs))
+	s.read(attrs)
+	s.read(late)
 	failed := st == codes.Error
 	if failed && errText == "" {
 		errText = s.errorType
@@ -180,7 +164,7 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late [
 	case s.rpcSystem != "":
 		t, failed = s.rpc(kind, t, failed)
 	case s.method != "":
-		t = s.http(kind, t, failed, t[len(dst):len(dst)+len(attrs)+len(late)])
+		t = s.http(kind, t, failed)
 	case s.dbSystem == "redis":
 		t, failed = s.redis(t, name, failed)
 	case s.dbSystem != "":
@@ -217,36 +201,14 @@ func kindTag(k trace.SpanKind) string {
 	return ""
 }
 
-// reuseStr returns the boxed value of raw attribute tag at (index+1) when
-// it is v, else v boxed anew.
-func reuseStr(raw []span.Tag, at int, v string) any {
-	if at > 0 {
-		if r, ok := raw[at-1].Value.(string); ok && r == v {
-			return raw[at-1].Value
-		}
-	}
-	return v
-}
-
-// reuseInt is reuseStr for integers.
-func reuseInt(raw []span.Tag, at int, v int64) any {
-	if at > 0 {
-		if r, ok := raw[at-1].Value.(int64); ok && r == v {
-			return raw[at-1].Value
-		}
-	}
-	return v
-}
-
-// http writes the HTTP layouts' tags; raw are the attributes' tags, whose
-// boxed values it reuses.
-func (s *sem) http(kind trace.SpanKind, t []span.Tag, failed bool, raw []span.Tag) []span.Tag {
+// http writes the HTTP layouts' tags.
+func (s *sem) http(kind trace.SpanKind, t []span.Tag, failed bool) []span.Tag {
 	server := kind == trace.SpanKindServer
 	method := s.method
 	if method == "_OTHER" && s.methodOrig != "" {
 		method = s.methodOrig
 	}
-	t = add(t, span.TagHTTPMethod, reuseStr(raw, s.methodAt, method))
+	t = add(t, span.TagHTTPMethod, box(method))
 	if server {
 		t = add(t, span.TagSpanKind, span.KindServer)
 		t = add(t, span.TagThreadName, "http-server")
@@ -255,21 +217,21 @@ func (s *sem) http(kind trace.SpanKind, t []span.Tag, failed bool, raw []span.Ta
 		t = add(t, span.TagThreadName, "http-client")
 	}
 	if s.urlFull != "" {
-		t = add(t, span.TagHTTPURL, reuseStr(raw, s.urlAt, s.urlFull))
+		t = add(t, span.TagHTTPURL, s.urlFull)
 	} else if u := s.url(server); u != "" {
 		t = add(t, span.TagHTTPURL, u)
 	}
 	switch {
 	case s.hasStatus:
-		t = add(t, span.TagHTTPStatusCode, reuseInt(raw, s.statusAt, s.status))
+		t = add(t, span.TagHTTPStatusCode, s.status)
 	case failed && !server:
 		t = add(t, span.TagHTTPStatusCode, int64(-1)) // no response, as the nethttp plugin
 	}
 	if s.hasReqSize {
-		t = add(t, span.TagReqSize, reuseInt(raw, s.reqAt, s.reqSize))
+		t = add(t, span.TagReqSize, s.reqSize)
 	}
 	if s.hasRespSize {
-		t = add(t, span.TagRespSize, reuseInt(raw, s.respAt, s.respSize))
+		t = add(t, span.TagRespSize, s.respSize)
 	}
 	if !server && s.peerService != "" {
 		t = add(t, span.TagRemoteApp, s.peerService)

@@ -158,38 +158,37 @@ func (w *Span) log(event string, attrs []attribute.KeyValue) {
 // TracerProvider implements trace.Span.
 func (w *Span) TracerProvider() trace.TracerProvider { return w.p }
 
-// End implements trace.Span: the attributes become the tags of the digest
-// layout their semantic conventions call for (see the package
-// documentation), and the span finishes: its digest and stat lines are
-// written and it goes to the tracer's reporters. Only the first End
+// End implements trace.Span: the span gets the tags of the digest layout
+// its attributes' semantic conventions call for (see the package
+// documentation), and each attribute as a tag of its own, converted only
+// when a reporter reads it; then it finishes: its digest and stat lines
+// are written and it goes to the tracer's reporters. Only the first End
 // counts.
 func (w *Span) End(opts ...trace.SpanEndOption) {
-	var end time.Time
+	var fin opentracing.FinishOptions
 	if len(opts) > 0 {
 		cfg := trace.NewSpanEndConfig(opts...)
-		end = cfg.Timestamp()
+		fin.FinishTime = cfg.Timestamp()
 	}
-	if !w.ot {
-		w.mu.Lock()
-		if w.ended {
-			w.mu.Unlock()
-			return
-		}
-		w.ended = true
-		attrs, late, st, desc, errMsg := w.attrs, w.late, w.status, w.desc, w.errMsg
-		w.mu.Unlock()
-		d := time.Since(w.sp.StartTime())
-		if !end.IsZero() {
-			d = end.Sub(w.sp.StartTime())
-		}
-		var buf [32]span.Tag // SetTags copies them: most spans need no heap
-		w.sp.SetTags(semconvTags(buf[:0], w.kind, w.sp.OperationName(), attrs, late, st, firstNonEmpty(desc, errMsg), d)...)
-	}
-	if end.IsZero() {
-		w.sp.Finish()
+	if w.ot {
+		w.sp.FinishWithOptions(fin)
 		return
 	}
-	w.sp.FinishWithOptions(opentracing.FinishOptions{FinishTime: end})
+	w.mu.Lock()
+	if w.ended {
+		w.mu.Unlock()
+		return
+	}
+	w.ended = true
+	attrs, late, st, desc, errMsg := w.attrs, w.late, w.status, w.desc, w.errMsg
+	w.mu.Unlock()
+	d := time.Since(w.sp.StartTime())
+	if !fin.FinishTime.IsZero() {
+		d = fin.FinishTime.Sub(w.sp.StartTime())
+	}
+	var buf [16]span.Tag // FinishDeferred copies them: most spans need no heap
+	tags := semconvTags(buf[:0], w.kind, w.sp.OperationName(), attrs, late, st, firstNonEmpty(desc, errMsg), d)
+	w.sp.FinishDeferred(tags, (*attrTags)(w), fin)
 }
 
 func firstNonEmpty(a, b string) string {

@@ -41,8 +41,9 @@ type Context struct {
 
 	// A Span's own state, kept here because it fits in the padding:
 	// guarded by the span's mutex.
-	done  bool  // Finish was called
-	ntags uint8 // inline tags in use
+	done     bool  // Finish was called
+	ntags    uint8 // inline tags in use
+	deferred bool  // more is the head of a moreDeferred (see FinishDeferred)
 }
 
 // Format is the id scheme a trace travels in.

@@ -162,6 +162,14 @@ func (s *Span) FinishWithOptions(opts opentracing.FinishOptions) {
 		s.mu.Unlock()
 		return
 	}
+	s.finishLocked(opts)
+	s.mu.Unlock()
+	s.rec.owner.Report(s)
+}
+
+// finishLocked records the end of the span and marks it done; the caller
+// holds s.mu and reports the span after unlocking.
+func (s *Span) finishLocked(opts opentracing.FinishOptions) {
 	if opts.FinishTime.IsZero() {
 		s.mono = max(s.rec.clock.mono()-s.mono, 0)
 	} else {
@@ -174,8 +182,6 @@ func (s *Span) FinishWithOptions(opts opentracing.FinishOptions) {
 		s.appendLog(ld.ToLogRecord())
 	}
 	s.Ctx.done = true
-	s.mu.Unlock()
-	s.rec.owner.Report(s)
 }
 
 // SetOperationName implements opentracing.Span.
@@ -256,6 +262,13 @@ func (s *Span) moveTags(own []Tag, reserve int) {
 	} else {
 		tags = make([]Tag, 0, n)
 	}
+	s.moveTagsTo(own, tags)
+}
+
+// moveTagsTo moves the span's own inline tags into tags (empty, with room
+// for them), which becomes more.tags. A shared block stays referenced
+// from the first slot.
+func (s *Span) moveTagsTo(own, tags []Tag) {
 	s.more.tags = append(tags, own...)
 	first := s.tagBuf[0]
 	s.tagBuf = [inlineTags]Tag{}
@@ -425,10 +438,19 @@ func (s *Span) Finished() bool {
 }
 
 // Tags returns the span's tags in the order they were first set (those of
-// a shared TagBlock first). The slice must not be modified. For a span
-// that shares a block and has tags of its own, it is a new slice each
-// call.
+// a shared TagBlock first, those of a FinishDeferred source last). The
+// slice must not be modified. For a span that shares a block and has tags
+// of its own, it is a new slice each call.
 func (s *Span) Tags() []Tag {
+	if d := s.deferred(); d != nil {
+		return d.all(s)
+	}
+	return s.ownTags()
+}
+
+// ownTags returns the tags set on the span itself: a shared block's and
+// its own.
+func (s *Span) ownTags() []Tag {
 	b, own := s.tagParts()
 	shared := b.Tags()
 	switch {
@@ -448,6 +470,9 @@ func (s *Span) Tag(key string) any {
 	}
 	if i := b.index(key); i >= 0 {
 		return b.tags[i].Value
+	}
+	if d := s.deferred(); d != nil {
+		return d.src.Tag(key)
 	}
 	return nil
 }

@@ -1,0 +1,56 @@
+package sofaotel
+
+import (
+	"math"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/sofatracer/sofatracer-go/span"
+)
+
+// attrTags is an ended span's attributes as a span.TagSource: each
+// attribute is a tag under its own key, converted when a reporter reads
+// it (the digest layouts read the tags semconvTags derives, so a span
+// written only to the digest files converts none). After End the
+// attributes never change.
+type attrTags Span
+
+var _ span.TagSource = (*attrTags)(nil)
+
+// Bounds implements span.TagSource. An array's text is not measured: it
+// counts as too long, so that the span's limits are applied at End.
+func (a *attrTags) Bounds() (n, longest int) {
+	for _, l := range [2][]attribute.KeyValue{a.attrs, a.late} {
+		for _, kv := range l {
+			switch kv.Value.Type() {
+			case attribute.STRING:
+				longest = max(longest, len(kv.Value.AsString()))
+			case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE:
+				longest = math.MaxInt
+			}
+		}
+	}
+	return len(a.attrs) + len(a.late), longest
+}
+
+// Tag implements span.TagSource.
+func (a *attrTags) Tag(key string) any {
+	for _, l := range [2][]attribute.KeyValue{a.late, a.attrs} {
+		for i := len(l) - 1; i >= 0; i-- {
+			if string(l[i].Key) == key {
+				return tagValue(l[i])
+			}
+		}
+	}
+	return nil
+}
+
+// AppendTags implements span.TagSource.
+func (a *attrTags) AppendTags(dst []span.Tag) []span.Tag {
+	for _, l := range [2][]attribute.KeyValue{a.attrs, a.late} {
+		for _, kv := range l {
+			dst = append(dst, span.Tag{Key: string(kv.Key), Value: tagValue(kv)})
+		}
+	}
+	return dst
+}

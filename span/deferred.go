@@ -1,0 +1,153 @@
+package span
+
+import (
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/opentracing/opentracing-go"
+)
+
+// TagSource holds tags in a form of its own and converts them only when
+// they are read: see FinishDeferred. Its methods may be called
+// concurrently, and what they return must not change.
+type TagSource interface {
+	// Bounds returns how many tags AppendTags appends and the length of
+	// the longest string value among them.
+	Bounds() (n, longest int)
+	// Tag returns the value of the last tag with the key, or nil.
+	Tag(key string) any
+	// AppendTags appends the tags to dst in the order they were set; a
+	// key may repeat, and its last value counts.
+	AppendTags(dst []Tag) []Tag
+}
+
+// FinishDeferred sets tags as SetTags does, then finishes the span as
+// FinishWithOptions does, adding the tags of src after the span's own; a
+// key the span has keeps its value. src is read only when the span's
+// tags are (Tag, Tags): for a finished span, on the goroutines of its
+// reporters, so converting its tags costs the caller nothing. When src's
+// tags could exceed the span's limits, they are set at once instead, and
+// the limits refuse and count what does not fit, as SetTags does. Only
+// the first Finish counts.
+func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.FinishOptions) {
+	s.mu.Lock()
+	if s.Ctx.done {
+		s.mu.Unlock()
+		return
+	}
+	n, longest := src.Bounds()
+	switch {
+	case n == 0:
+		s.setFinal(tags)
+	case s.fits(len(tags)+n, longest):
+		s.deferTo(src, len(tags))
+		s.setFinal(tags)
+	default:
+		s.setFinal(tags)
+		s.setFinal(s.absent(src.AppendTags(nil)))
+	}
+	s.finishLocked(opts)
+	s.mu.Unlock()
+	s.rec.owner.Report(s)
+}
+
+// deferTo makes src the span's deferred tags, in one allocation with room
+// for n more tags of its own when they fit.
+func (s *Span) deferTo(src TagSource, n int) {
+	md := &moreDeferred{d: deferredTags{src: src}}
+	if s.more != nil {
+		md.more = *s.more
+	}
+	s.more, s.Ctx.deferred = &md.more, true
+	if _, own := s.tagParts(); md.more.tags == nil && len(own)+n > inlineTags && len(own)+n <= len(md.arr) {
+		s.moveTagsTo(own, md.arr[:0])
+	}
+}
+
+// fits reports whether n more tags, none longer than longest, are within
+// the span's limits.
+func (s *Span) fits(n, longest int) bool {
+	lim := &s.rec.limits
+	b, own := s.tagParts()
+	return (lim.MaxTags <= 0 || len(b.Tags())+len(own)+n <= lim.MaxTags) &&
+		(lim.MaxTagValueLen <= 0 || longest <= lim.MaxTagValueLen)
+}
+
+// absent returns, in place, the tags whose keys the span does not have.
+func (s *Span) absent(tags []Tag) []Tag {
+	keep := tags[:0]
+	for _, t := range tags {
+		if s.Tag(t.Key) == nil {
+			keep = append(keep, t)
+		}
+	}
+	return keep
+}
+
+// setFinal sets the last tags of a span about to finish: an array they
+// outgrow is sized for them alone.
+func (s *Span) setFinal(tags []Tag) {
+	for i, t := range tags {
+		s.setTag(t.Key, t.Value, len(tags)-i)
+	}
+}
+
+// moreDeferred is a span's more with the TagSource of FinishDeferred: the
+// span's more points at its head, and Ctx.deferred says so.
+type moreDeferred struct {
+	more
+	d   deferredTags
+	arr [8]Tag // the first array of more.tags, when the span's tags fit
+}
+
+type deferredTags struct {
+	src  TagSource
+	done atomic.Bool
+	mu   sync.Mutex
+	tags []Tag // all the span's tags, once asked for
+}
+
+// deferred returns the span's deferred tags, or nil.
+func (s *Span) deferred() *deferredTags {
+	if !s.Ctx.deferred {
+		return nil
+	}
+	return &(*moreDeferred)(unsafe.Pointer(s.more)).d
+}
+
+// all returns the span's own tags followed by src's, each key once, made
+// on the first call.
+func (d *deferredTags) all(s *Span) []Tag {
+	if !d.done.Load() {
+		d.mu.Lock()
+		if !d.done.Load() {
+			d.tags = merge(s.ownTags(), d.src)
+			d.done.Store(true)
+		}
+		d.mu.Unlock()
+	}
+	return d.tags
+}
+
+// merge returns own followed by the tags of src whose keys own lacks, each
+// key at its first place with its last value, in one new slice.
+func merge(own []Tag, src TagSource) []Tag {
+	n, _ := src.Bounds()
+	base := len(own)
+	all := src.AppendTags(append(make([]Tag, 0, base+n), own...))
+	w := base
+	for _, t := range all[base:] {
+		if tagIndex(own, t.Key) >= 0 {
+			continue
+		}
+		if i := tagIndex(all[base:w], t.Key); i >= 0 {
+			all[base+i].Value = t.Value
+			continue
+		}
+		all[w] = t
+		w++
+	}
+	clear(all[w:])
+	return all[:w:w]
+}

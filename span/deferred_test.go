@@ -1,0 +1,163 @@
+package span
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/opentracing/opentracing-go"
+)
+
+// sliceSource is a TagSource over a slice; it counts the calls that read
+// its tags.
+type sliceSource struct {
+	tags  []Tag
+	reads atomic.Int64
+}
+
+func (s *sliceSource) Bounds() (n, longest int) {
+	for _, t := range s.tags {
+		if v, ok := t.Value.(string); ok {
+			longest = max(longest, len(v))
+		}
+	}
+	return len(s.tags), longest
+}
+
+func (s *sliceSource) Tag(key string) any {
+	s.reads.Add(1)
+	for i := len(s.tags) - 1; i >= 0; i-- {
+		if s.tags[i].Key == key {
+			return s.tags[i].Value
+		}
+	}
+	return nil
+}
+
+func (s *sliceSource) AppendTags(dst []Tag) []Tag {
+	s.reads.Add(1)
+	return append(dst, s.tags...)
+}
+
+// A span finished with deferred tags reads as one that set them at once,
+// skipping the keys it had: same tags in the same order, same lookups,
+// same refusals, with or without a shared block, logs, limits, and
+// whether the deferred tags fit the limits or not.
+func TestFinishDeferredMatchesSetTags(t *testing.T) {
+	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "ij", strings.Repeat("k", 66)}
+	absent := []string{"z", "zz", strings.Repeat("z", 66)}
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func(n int, v string) []Tag {
+		tags := make([]Tag, n)
+		for i := range tags {
+			tags[i] = Tag{keys[rng.IntN(len(keys))], fmt.Sprint(v, i)}
+		}
+		return tags
+	}
+	for round := range 3000 {
+		lim := Limits{}
+		if round%3 == 0 {
+			lim = Limits{MaxTags: 1 + rng.IntN(16), MaxTagValueLen: 2 + rng.IntN(5)}
+		}
+		before, tags, src := pick(rng.IntN(6), "own"), pick(rng.IntN(10), "end"), pick(rng.IntN(12), "src")
+		want, got := &refuseCounter{refused: map[string]int{}}, &refuseCounter{refused: map[string]int{}}
+		ref := NewRecorder(nopOwner{}, want, lim, nil).Start("op", time.Time{})
+		s := NewRecorder(nopOwner{}, got, lim, nil).Start("op", time.Time{})
+		if round%4 == 0 {
+			b := NewTagBlock(pick(1+rng.IntN(4), "block")...)
+			ref.SetTagBlock(b)
+			s.SetTagBlock(b)
+		}
+		if round%7 == 0 {
+			ref.LogKV("event", "x")
+			s.LogKV("event", "x")
+		}
+		ref.SetTags(before...)
+		s.SetTags(before...)
+
+		ref.SetTags(tags...)
+		var add []Tag
+		for _, tag := range src {
+			if ref.Tag(tag.Key) == nil {
+				add = append(add, tag)
+			}
+		}
+		ref.SetTags(add...)
+		ref.Finish()
+		s.FinishDeferred(tags, &sliceSource{tags: src}, opentracing.FinishOptions{})
+
+		if !slices.Equal(s.Tags(), ref.Tags()) {
+			t.Fatalf("round %d: before %v tags %v src %v:\n got %v\nwant %v", round, before, tags, src, s.Tags(), ref.Tags())
+		}
+		for _, k := range append(slices.Clone(keys), absent...) {
+			if s.Tag(k) != ref.Tag(k) {
+				t.Fatalf("round %d: Tag(%q) = %v, want %v", round, k, s.Tag(k), ref.Tag(k))
+			}
+		}
+		if fmt.Sprint(got.refused) != fmt.Sprint(want.refused) {
+			t.Fatalf("round %d: refused %v, want %v", round, got.refused, want.refused)
+		}
+	}
+}
+
+// The caller's goroutine never reads the deferred tags, and a span with a
+// plugin's number of tags costs one allocation to finish; readers on
+// several goroutines at once (the reporters) see the same tags.
+func TestFinishDeferredReadsLater(t *testing.T) {
+	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{MaxTags: 64, MaxTagValueLen: 1024}, nil)
+	tags := []Tag{{"http.method", "GET"}, {"span.kind", "server"}, {"http.url", "http://x/"}, {"http.status_code", 200},
+		{"req.size.bytes", 0}, {"resp.size.bytes", 2}, {"current.thread.name", "http-server"}}
+	src := &sliceSource{tags: []Tag{{"url.path", "/"}, {"server.port", 80}, {"http.method", "POST"}}}
+	allocs := testing.AllocsPerRun(100, func() {
+		r.Start("op", time.Time{}).FinishDeferred(tags, src, opentracing.FinishOptions{})
+	})
+	if allocs != 2 { // the span and its tags
+		t.Fatalf("%v allocations to start and finish, want 2", allocs)
+	}
+	if n := src.reads.Load(); n != 0 {
+		t.Fatalf("the finishing goroutine read the source %d times", n)
+	}
+
+	s := r.Start("op", time.Time{})
+	s.FinishDeferred(tags, src, opentracing.FinishOptions{})
+	want := append(slices.Clone(tags), Tag{"url.path", "/"}, Tag{"server.port", 80})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if got := s.Tags(); !slices.Equal(got, want) {
+				t.Errorf("tags %v, want %v", got, want)
+			}
+			if s.Tag("http.method") != "GET" || s.Tag("server.port") != 80 || s.Tag("nope") != nil {
+				t.Errorf("lookups: %v %v %v", s.Tag("http.method"), s.Tag("server.port"), s.Tag("nope"))
+			}
+		})
+	}
+	wg.Wait()
+
+	// Finished: a second finish, and tags set afterwards, change nothing.
+	s.FinishDeferred([]Tag{{"late", 1}}, &sliceSource{tags: []Tag{{"later", 2}}}, opentracing.FinishOptions{})
+	s.SetTag("later", 3)
+	if got := s.Tags(); !slices.Equal(got, want) {
+		t.Fatalf("after a second finish: %v, want %v", got, want)
+	}
+}
+
+// FinishDeferred keeps an explicit finish time and the log records of the
+// options.
+func TestFinishDeferredOptions(t *testing.T) {
+	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{}, nil)
+	start := time.Now()
+	s := r.Start("op", start)
+	s.FinishDeferred(nil, &sliceSource{}, opentracing.FinishOptions{
+		FinishTime: start.Add(3 * time.Second),
+		LogRecords: []opentracing.LogRecord{{Timestamp: start, Fields: nil}},
+	})
+	if s.Duration() != 3*time.Second || len(s.Logs()) != 1 || !s.Finished() {
+		t.Fatalf("duration %v, %d logs, finished %v", s.Duration(), len(s.Logs()), s.Finished())
+	}
+}
