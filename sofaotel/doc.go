@@ -39,7 +39,8 @@
 //   - anything else: biz, with every attribute as an extra field.
 //
 // Every attribute is also kept as a tag of its own name for the
-// reporters. Status Error sets the error tag and error.message (its
+// reporters, converted when a reporter first reads it (see
+// span.FinishDeferred), not on the goroutine that ends the span. Status Error sets the error tag and error.message (its
 // description, else error.type, else the last recorded error); events
 // become span log records.
 //
