@@ -52,13 +52,7 @@ func TestFinishDeferredMatchesSetTags(t *testing.T) {
 	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "ij", strings.Repeat("k", 66)}
 	absent := []string{"z", "zz", strings.Repeat("z", 66)}
 	rng := rand.New(rand.NewPCG(3, 4))
-	pick := func(n int, v string) []Tag {
-		tags := make([]Tag, n)
-		for i := range tags {
-			tags[i] = Tag{keys[rng.IntN(len(keys))], fmt.Sprint(v, i)}
-		}
-		return tags
-	}
+	pick := tagPicker(rng, keys)
 	for round := range 3000 {
 		lim := Limits{}
 		if round%3 == 0 {
@@ -91,17 +85,7 @@ func TestFinishDeferredMatchesSetTags(t *testing.T) {
 		ref.Finish()
 		s.FinishDeferred(tags, &sliceSource{tags: src}, opentracing.FinishOptions{})
 
-		if !slices.Equal(s.Tags(), ref.Tags()) {
-			t.Fatalf("round %d: before %v tags %v src %v:\n got %v\nwant %v", round, before, tags, src, s.Tags(), ref.Tags())
-		}
-		for _, k := range append(slices.Clone(keys), absent...) {
-			if s.Tag(k) != ref.Tag(k) {
-				t.Fatalf("round %d: Tag(%q) = %v, want %v", round, k, s.Tag(k), ref.Tag(k))
-			}
-		}
-		if fmt.Sprint(got.refused) != fmt.Sprint(want.refused) {
-			t.Fatalf("round %d: refused %v, want %v", round, got.refused, want.refused)
-		}
+		sameTags(t, fmt.Sprintf("round %d: before %v tags %v src %v", round, before, tags, src), s, ref, append(slices.Clone(keys), absent...), got, want)
 	}
 }
 

@@ -16,6 +16,35 @@ type refuseCounter struct {
 
 func (o *refuseCounter) Refuse(what string) { o.refused[what]++ }
 
+// sameTags fails t unless s has ref's tags, in the same order, gives the
+// same value for each key, and refused what ref refused.
+func sameTags(t *testing.T, what string, s, ref *Span, keys []string, got, want *refuseCounter) {
+	t.Helper()
+	if !slices.Equal(s.Tags(), ref.Tags()) {
+		t.Fatalf("%s:\n got %v\nwant %v", what, s.Tags(), ref.Tags())
+	}
+	for _, k := range keys {
+		if s.Tag(k) != ref.Tag(k) {
+			t.Fatalf("%s: Tag(%q) = %v, want %v", what, k, s.Tag(k), ref.Tag(k))
+		}
+	}
+	if fmt.Sprint(got.refused) != fmt.Sprint(want.refused) {
+		t.Fatalf("%s: refused %v, want %v", what, got.refused, want.refused)
+	}
+}
+
+// tagPicker returns a function making n tags with keys drawn from keys
+// and values v0, v1, ...
+func tagPicker(rng *rand.Rand, keys []string) func(n int, v string) []Tag {
+	return func(n int, v string) []Tag {
+		tags := make([]Tag, n)
+		for i := range tags {
+			tags[i] = Tag{keys[rng.IntN(len(keys))], fmt.Sprint(v, i)}
+		}
+		return tags
+	}
+}
+
 // A span sharing a block has exactly the tags SetTags would give it, in
 // the same order, whatever is set before and after; the block never
 // changes.
@@ -23,13 +52,7 @@ func TestSetTagBlockMatchesSetTags(t *testing.T) {
 	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "ij", strings.Repeat("k", 66)}
 	absent := []string{"z", "zz", "zzz", strings.Repeat("z", 66), strings.Repeat("k", 2)}
 	rng := rand.New(rand.NewPCG(1, 2))
-	pick := func(n int, v string) []Tag {
-		tags := make([]Tag, n)
-		for i := range tags {
-			tags[i] = Tag{keys[rng.IntN(len(keys))], fmt.Sprint(v, i)}
-		}
-		return tags
-	}
+	pick := tagPicker(rng, keys)
 	for round := range 2000 {
 		lim := Limits{}
 		if round%3 == 0 {
@@ -56,17 +79,7 @@ func TestSetTagBlockMatchesSetTags(t *testing.T) {
 			ref.SetTag(tag.Key, tag.Value)
 			s.SetTag(tag.Key, tag.Value)
 		}
-		if !slices.Equal(s.Tags(), ref.Tags()) {
-			t.Fatalf("round %d: block %v own %v later %v:\n got %v\nwant %v", round, blockTags, own, later, s.Tags(), ref.Tags())
-		}
-		for _, k := range append(slices.Clone(keys), absent...) {
-			if s.Tag(k) != ref.Tag(k) {
-				t.Fatalf("round %d: Tag(%q) = %v, want %v", round, k, s.Tag(k), ref.Tag(k))
-			}
-		}
-		if fmt.Sprint(got.refused) != fmt.Sprint(want.refused) {
-			t.Fatalf("round %d: refused %v, want %v", round, got.refused, want.refused)
-		}
+		sameTags(t, fmt.Sprintf("round %d: block %v own %v later %v", round, blockTags, own, later), s, ref, append(slices.Clone(keys), absent...), got, want)
 		if !slices.Equal(b.Tags(), before) {
 			t.Fatalf("round %d: the block changed: %v, was %v", round, b.Tags(), before)
 		}
