@@ -228,7 +228,8 @@ const (
 func classify(k string) (kind int, rest string) {
 	// c|0x20 is the lowercase of an ASCII letter c, and no other byte
 	// maps to a lowercase letter: it picks the candidate of each length.
-	// The canonical names, as net/http stores them, are compared first.
+	// The canonical names, as net/http stores them, and Java's spellings
+	// (message headers) are compared exactly before case-insensitively.
 	switch len(k) {
 	case 2:
 		if strings.EqualFold(k, HeaderB3Single) {
@@ -249,7 +250,7 @@ func classify(k string) (kind int, rest string) {
 	case 11:
 		switch k[0] | 0x20 {
 		case 'x':
-			if k == canonSpanID || strings.EqualFold(k, HeaderSpanID) {
+			if k == canonSpanID || k == HeaderSpanID || strings.EqualFold(k, HeaderSpanID) {
 				return keySpanID, ""
 			}
 		case 't':
@@ -262,7 +263,7 @@ func classify(k string) (kind int, rest string) {
 		case 'x':
 			switch k[5] | 0x20 {
 			case 't':
-				if k == canonTraceID || strings.EqualFold(k, HeaderTraceID) {
+				if k == canonTraceID || k == HeaderTraceID || strings.EqualFold(k, HeaderTraceID) {
 					return keyTraceID, ""
 				}
 			case 's':
@@ -283,17 +284,17 @@ func classify(k string) (kind int, rest string) {
 			}
 		}
 	case 17:
-		if k == canonParentID || strings.EqualFold(k, HeaderParentSpanID) {
+		if k == canonParentID || k == HeaderParentSpanID || strings.EqualFold(k, HeaderParentSpanID) {
 			return keyParentID, ""
 		}
 	}
 	if len(k) <= len(BaggagePrefix) || k[0]|0x20 != 'b' {
 		return keyOther, ""
 	}
-	if len(k) > len(SysBaggagePrefix) && strings.EqualFold(k[:len(SysBaggagePrefix)], SysBaggagePrefix) {
+	if len(k) > len(SysBaggagePrefix) && (k[:len(SysBaggagePrefix)] == SysBaggagePrefix || strings.EqualFold(k[:len(SysBaggagePrefix)], SysBaggagePrefix)) {
 		return keySysBaggage, k[len(SysBaggagePrefix):]
 	}
-	if strings.EqualFold(k[:len(BaggagePrefix)], BaggagePrefix) {
+	if k[:len(BaggagePrefix)] == BaggagePrefix || strings.EqualFold(k[:len(BaggagePrefix)], BaggagePrefix) {
 		return keyBaggage, k[len(BaggagePrefix):]
 	}
 	return keyOther, ""
