@@ -29,6 +29,7 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 	st.bag.Max = lim.MaxBaggageSize
 	n := l.Len()
 	var kinds [listKinds]uint8
+	var seen uint32 // bit kind for each kind present
 	size := 0
 	for i := range n {
 		k, v := l.Header(i)
@@ -36,12 +37,21 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 		if i < listKinds {
 			kinds[i] = uint8(kind)
 		}
+		seen |= 1 << kind
 		if kind != keyOther && len(v) <= lim.MaxCarrierSize {
 			size += len(v)
 		}
 	}
 	// The kept values, copied once: the context may hold any of them.
-	buf := make([]byte, 0, size)
+	// When they are ids that fit, they share one allocation with the
+	// context made of them.
+	var buf []byte
+	if 0 < size && size <= len(ctxWithValues{}.buf) && seen&(1<<keyHead) == 0 && seen&(1<<keyTraceID|1<<keySOFATraceID) != 0 {
+		x := new(ctxWithValues)
+		buf, st.into = x.buf[:0:size], &x.sc
+	} else {
+		buf = make([]byte, 0, size)
+	}
 	for i := range n {
 		var (
 			kind    int
@@ -73,6 +83,13 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 		st.addKind(kind, k, rest, s)
 	}
 	return st.result()
+}
+
+// ctxWithValues is a context and the header values it holds: 128 bytes,
+// an allocation size class.
+type ctxWithValues struct {
+	sc  span.Context
+	buf [56]byte
 }
 
 // baggageRest is the rest that classify returns with kind for key k: what

@@ -316,6 +316,9 @@ type textMapState struct {
 	cls                     [keySOFARpcID + 1]uint8 // scan of the id values, once decoded
 	bag                     span.BaggageBuilder
 	err                     error
+	// into, when not nil, is where result makes the context of ids (see
+	// extractList).
+	into *span.Context
 }
 
 func (st *textMapState) add(k, v string) {
@@ -502,16 +505,16 @@ func (st *textMapState) result() (*span.Context, Result, error) {
 	case st.has[keyHead]:
 		sc, res, err = Parse(st.head, st.lim)
 	case st.has[keyTraceID] && isHexID(st.spanID, 16) && isHexID(st.traceID, 0) && (st.parent == "" || isHexID(st.parent, 16)):
-		sc, res, err = newB3Context(st.traceID, st.spanID, st.parent, st.sampled, st.has[keySampled]), Result{}, nil
+		sc, res, err = newB3Context(st.into, st.traceID, st.spanID, st.parent, st.sampled, st.has[keySampled]), Result{}, nil
 	case st.has[keyTraceID]:
-		b := &builder{traceID: st.traceID, spanID: st.spanID, parentID: st.parent, hasTrace: true, hasParent: st.has[keyParentID], sampled: true}
+		b := &builder{into: st.into, traceID: st.traceID, spanID: st.spanID, parentID: st.parent, hasTrace: true, hasParent: st.has[keyParentID], sampled: true}
 		b.valid = st.valid(keyTraceID, st.traceID, validTrace) | st.valid(keySpanID, st.spanID, validSpan) | st.valid(keyParentID, st.parent, validParent)
 		if st.has[keySampled] {
 			b.sampled = parseBool(st.sampled)
 		}
 		sc, res, err = b.build()
 	case st.has[keySOFATraceID]:
-		b := &builder{traceID: st.sofaTrace, spanID: st.sofaRpc, hasTrace: true, sampled: true}
+		b := &builder{into: st.into, traceID: st.sofaTrace, spanID: st.sofaRpc, hasTrace: true, sampled: true}
 		b.valid = st.valid(keySOFATraceID, st.sofaTrace, validTrace) | st.valid(keySOFARpcID, st.sofaRpc, validSpan)
 		sc, res, err = b.build()
 		if err == nil && st.penAttrs != "" {
