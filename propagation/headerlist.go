@@ -85,11 +85,11 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 	return st.result()
 }
 
-// ctxWithValues is a context and the header values it holds: 128 bytes,
-// an allocation size class.
+// ctxWithValues is a context and the header values it holds: 128 bytes
+// (56 for the values), an allocation size class.
 type ctxWithValues struct {
 	sc  span.Context
-	buf [56]byte
+	buf [128 - unsafe.Sizeof(span.Context{})]byte
 }
 
 // baggageRest is the rest that classify returns with kind for key k: what
