@@ -47,16 +47,17 @@ func b3Context(traceID, spanID, parentID, sampled string, hasSampled bool) (*spa
 	if parentID != "" && !isHexID(parentID, 16) {
 		return nil, Result{}, corrupt("b3_parent_id", errNotHex)
 	}
-	return newB3Context(traceID, spanID, parentID, sampled, hasSampled), Result{}, nil
+	return newB3Context(nil, traceID, spanID, parentID, sampled, hasSampled), Result{}, nil
 }
 
-// newB3Context is b3Context for ids known to be valid.
-func newB3Context(traceID, spanID, parentID, sampled string, hasSampled bool) *span.Context {
+// newB3Context is b3Context for ids known to be valid, made in into when
+// it is not nil.
+func newB3Context(into *span.Context, traceID, spanID, parentID, sampled string, hasSampled bool) *span.Context {
 	s := true
 	if hasSampled {
 		s = sampled == "1" || sampled == "d" || strings.EqualFold(sampled, "true")
 	}
-	sc := span.NewContext(strings.ToLower(traceID), strings.ToLower(spanID), strings.ToLower(parentID), s)
+	sc := newContext(into, strings.ToLower(traceID), strings.ToLower(spanID), strings.ToLower(parentID), s)
 	sc.Format = span.FormatB3
 	return sc
 }

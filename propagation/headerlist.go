@@ -19,25 +19,56 @@ type HeaderList interface {
 	Header(i int) (key string, value []byte)
 }
 
+// listKinds is how many headers extractList classifies once and
+// remembers, on the stack; those past it are classified twice.
+const listKinds = 16
+
 // extractList is extractTextMap for a HeaderList.
 func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, error) {
 	st := textMapState{lim: lim, decode: decode}
 	st.bag.Max = lim.MaxBaggageSize
 	n := l.Len()
+	var kinds [listKinds]uint8
+	var seen uint32 // bit kind for each kind present
 	size := 0
 	for i := range n {
 		k, v := l.Header(i)
-		if kind, _ := classify(k); kind != keyOther && len(v) <= lim.MaxCarrierSize {
+		kind, _ := classify(k)
+		if i < listKinds {
+			kinds[i] = uint8(kind)
+		}
+		seen |= 1 << kind
+		if kind != keyOther && len(v) <= lim.MaxCarrierSize {
 			size += len(v)
 		}
 	}
 	// The kept values, copied once: the context may hold any of them.
-	buf := make([]byte, 0, size)
+	// When they are ids that fit, they share one allocation with the
+	// context made of them.
+	var buf []byte
+	if 0 < size && size <= len(ctxWithValues{}.buf) && seen&(1<<keyHead) == 0 && seen&(1<<keyTraceID|1<<keySOFATraceID) != 0 {
+		x := new(ctxWithValues)
+		buf, st.into = x.buf[:0:size], &x.sc
+	} else {
+		buf = make([]byte, 0, size)
+	}
 	for i := range n {
-		k, v := l.Header(i)
-		kind, rest := classify(k)
-		if kind == keyOther {
-			continue
+		var (
+			kind    int
+			k, rest string
+			v       []byte
+		)
+		if i < listKinds {
+			if kind = int(kinds[i]); kind == keyOther {
+				continue
+			}
+			k, v = l.Header(i)
+			rest = baggageRest(kind, k)
+		} else {
+			k, v = l.Header(i)
+			if kind, rest = classify(k); kind == keyOther {
+				continue
+			}
 		}
 		var s string
 		switch {
@@ -52,4 +83,23 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 		st.addKind(kind, k, rest, s)
 	}
 	return st.result()
+}
+
+// ctxWithValues is a context and the header values it holds: 128 bytes
+// (56 for the values), an allocation size class.
+type ctxWithValues struct {
+	sc  span.Context
+	buf [128 - unsafe.Sizeof(span.Context{})]byte
+}
+
+// baggageRest is the rest that classify returns with kind for key k: what
+// follows a baggage prefix.
+func baggageRest(kind int, k string) string {
+	switch kind {
+	case keySysBaggage:
+		return k[len(SysBaggagePrefix):]
+	case keyBaggage:
+		return k[len(BaggagePrefix):]
+	}
+	return ""
 }

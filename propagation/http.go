@@ -228,7 +228,8 @@ const (
 func classify(k string) (kind int, rest string) {
 	// c|0x20 is the lowercase of an ASCII letter c, and no other byte
 	// maps to a lowercase letter: it picks the candidate of each length.
-	// The canonical names, as net/http stores them, are compared first.
+	// The canonical names, as net/http stores them, and Java's spellings
+	// (message headers) are compared exactly before case-insensitively.
 	switch len(k) {
 	case 2:
 		if strings.EqualFold(k, HeaderB3Single) {
@@ -249,7 +250,7 @@ func classify(k string) (kind int, rest string) {
 	case 11:
 		switch k[0] | 0x20 {
 		case 'x':
-			if k == canonSpanID || strings.EqualFold(k, HeaderSpanID) {
+			if k == canonSpanID || k == HeaderSpanID || strings.EqualFold(k, HeaderSpanID) {
 				return keySpanID, ""
 			}
 		case 't':
@@ -262,7 +263,7 @@ func classify(k string) (kind int, rest string) {
 		case 'x':
 			switch k[5] | 0x20 {
 			case 't':
-				if k == canonTraceID || strings.EqualFold(k, HeaderTraceID) {
+				if k == canonTraceID || k == HeaderTraceID || strings.EqualFold(k, HeaderTraceID) {
 					return keyTraceID, ""
 				}
 			case 's':
@@ -283,17 +284,17 @@ func classify(k string) (kind int, rest string) {
 			}
 		}
 	case 17:
-		if k == canonParentID || strings.EqualFold(k, HeaderParentSpanID) {
+		if k == canonParentID || k == HeaderParentSpanID || strings.EqualFold(k, HeaderParentSpanID) {
 			return keyParentID, ""
 		}
 	}
 	if len(k) <= len(BaggagePrefix) || k[0]|0x20 != 'b' {
 		return keyOther, ""
 	}
-	if len(k) > len(SysBaggagePrefix) && strings.EqualFold(k[:len(SysBaggagePrefix)], SysBaggagePrefix) {
+	if len(k) > len(SysBaggagePrefix) && (k[:len(SysBaggagePrefix)] == SysBaggagePrefix || strings.EqualFold(k[:len(SysBaggagePrefix)], SysBaggagePrefix)) {
 		return keySysBaggage, k[len(SysBaggagePrefix):]
 	}
-	if strings.EqualFold(k[:len(BaggagePrefix)], BaggagePrefix) {
+	if k[:len(BaggagePrefix)] == BaggagePrefix || strings.EqualFold(k[:len(BaggagePrefix)], BaggagePrefix) {
 		return keyBaggage, k[len(BaggagePrefix):]
 	}
 	return keyOther, ""
@@ -315,6 +316,9 @@ type textMapState struct {
 	cls                     [keySOFARpcID + 1]uint8 // scan of the id values, once decoded
 	bag                     span.BaggageBuilder
 	err                     error
+	// into, when not nil, is where result makes the context of ids (see
+	// extractList).
+	into *span.Context
 }
 
 func (st *textMapState) add(k, v string) {
@@ -501,16 +505,16 @@ func (st *textMapState) result() (*span.Context, Result, error) {
 	case st.has[keyHead]:
 		sc, res, err = Parse(st.head, st.lim)
 	case st.has[keyTraceID] && isHexID(st.spanID, 16) && isHexID(st.traceID, 0) && (st.parent == "" || isHexID(st.parent, 16)):
-		sc, res, err = newB3Context(st.traceID, st.spanID, st.parent, st.sampled, st.has[keySampled]), Result{}, nil
+		sc, res, err = newB3Context(st.into, st.traceID, st.spanID, st.parent, st.sampled, st.has[keySampled]), Result{}, nil
 	case st.has[keyTraceID]:
-		b := &builder{traceID: st.traceID, spanID: st.spanID, parentID: st.parent, hasTrace: true, hasParent: st.has[keyParentID], sampled: true}
+		b := &builder{into: st.into, traceID: st.traceID, spanID: st.spanID, parentID: st.parent, hasTrace: true, hasParent: st.has[keyParentID], sampled: true}
 		b.valid = st.valid(keyTraceID, st.traceID, validTrace) | st.valid(keySpanID, st.spanID, validSpan) | st.valid(keyParentID, st.parent, validParent)
 		if st.has[keySampled] {
 			b.sampled = parseBool(st.sampled)
 		}
 		sc, res, err = b.build()
 	case st.has[keySOFATraceID]:
-		b := &builder{traceID: st.sofaTrace, spanID: st.sofaRpc, hasTrace: true, sampled: true}
+		b := &builder{into: st.into, traceID: st.sofaTrace, spanID: st.sofaRpc, hasTrace: true, sampled: true}
 		b.valid = st.valid(keySOFATraceID, st.sofaTrace, validTrace) | st.valid(keySOFARpcID, st.sofaRpc, validSpan)
 		sc, res, err = b.build()
 		if err == nil && st.penAttrs != "" {

@@ -89,6 +89,7 @@ type builder struct {
 	sampled                   bool
 	valid                     uint8 // ids already known to be valid
 	bag                       span.BaggageBuilder
+	into                      *span.Context // where build makes the context, when not nil
 }
 
 // Bits of builder.valid.
@@ -100,6 +101,15 @@ const (
 
 func newBuilder(lim Limits) *builder {
 	return &builder{sampled: true, bag: span.BaggageBuilder{Max: lim.MaxBaggageSize}}
+}
+
+// newContext is span.NewContext, made in into when it is not nil.
+func newContext(into *span.Context, traceID, spanID, parentID string, sampled bool) *span.Context {
+	if into == nil {
+		return span.NewContext(traceID, spanID, parentID, sampled)
+	}
+	into.Init(traceID, spanID, parentID, sampled)
+	return into
 }
 
 func (b *builder) build() (*span.Context, Result, error) {
@@ -124,7 +134,7 @@ func (b *builder) build() (*span.Context, Result, error) {
 			return nil, res, corrupt("parent_id", err)
 		}
 	}
-	sc := span.NewContext(b.traceID, b.spanID, b.parentID, b.sampled)
+	sc := newContext(b.into, b.traceID, b.spanID, b.parentID, b.sampled)
 	if bag := b.bag.Build(); bag != nil {
 		sc.SetBaggage(bag)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/opentracing/opentracing-go/mocktracer"
 
 	"github.com/sofatracer/sofatracer-go/span"
+	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
 func TestStartSpanFromContext(t *testing.T) {
@@ -65,5 +66,47 @@ func TestChildOfSharedSpanIsMarked(t *testing.T) {
 	}
 	if sc := &child.(*span.Span).Ctx; sc.SpanID != "0.1" || sc.ParentID != "0" {
 		t.Errorf("child %s parent %s", sc.SpanID, sc.ParentID)
+	}
+}
+
+// TestChildOf: a span started with ChildOf alone, or with another option,
+// is what opentracing.ChildOf gives (ids, sampling, baggage, format), and
+// ChildOf alone costs the span's own allocation only.
+func TestChildOf(t *testing.T) {
+	tr := newTracer(t)
+	root := tr.StartSpan("root").(*span.Span)
+	root.SetBaggageItem("user", "u-42")
+	defer root.Finish()
+	unsampled := span.NewContext("0a0fe91d156743109138810017302", "0.3", "0", false)
+	b3 := span.NewContext("463ac35c9f6413ad48485a3953bb6124", "a2fb4a1d1a96d312", "", true)
+	b3.Format = span.FormatB3
+	for _, parent := range []*span.Context{&root.Ctx, unsampled, b3, nil} {
+		for _, more := range [][]opentracing.StartSpanOption{nil, {opentracing.Tag{Key: "k", Value: "v"}}} {
+			got := tr.StartSpan("child", append([]opentracing.StartSpanOption{tracer.ChildOf(parent)}, more...)...).(*span.Span)
+			var ref opentracing.SpanContext
+			if parent != nil {
+				ref = parent
+			}
+			want := tr.StartSpan("child", append([]opentracing.StartSpanOption{opentracing.ChildOf(ref)}, more...)...).(*span.Span)
+			g, w := &got.Ctx, &want.Ctx
+			if parent != nil && (g.TraceID != w.TraceID || g.ParentID != w.ParentID || g.SpanID == w.SpanID) {
+				t.Errorf("parent %v: ChildOf gave %s %s %s, opentracing.ChildOf %s %s %s", parent, g.TraceID, g.SpanID, g.ParentID, w.TraceID, w.SpanID, w.ParentID)
+			}
+			if parent == nil && (g.SpanID != "0" || g.ParentID != "" || g.TraceID == w.TraceID) {
+				t.Errorf("nil parent: ChildOf gave %s %s %s, want a new root", g.TraceID, g.SpanID, g.ParentID)
+			}
+			if g.Sampled() != w.Sampled() || g.Format != w.Format || g.BaggageItem("user") != w.BaggageItem("user") || got.Tag("k") != want.Tag("k") {
+				t.Errorf("parent %v, %d more options: ChildOf and opentracing.ChildOf differ", parent, len(more))
+			}
+			got.Finish()
+			want.Finish()
+		}
+	}
+	if g, w := tr.StartSpan("c", tracer.ChildOf(&root.Ctx)).(*span.Span).Ctx.SpanID, "0.5"; g != w { // after the four above
+		t.Errorf("the root's fifth child is %s, want %s", g, w)
+	}
+	opt := tracer.ChildOf(&root.Ctx)
+	if n := testing.AllocsPerRun(100, func() { tr.StartSpan("c", opt) }); n != 1 {
+		t.Errorf("%v allocations per StartSpan(op, ChildOf(parent)), want 1 (the span)", n)
 	}
 }

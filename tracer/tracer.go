@@ -155,6 +155,11 @@ func (t *Tracer) StartSpan(operationName string, opts ...opentracing.StartSpanOp
 	if len(opts) == 0 {
 		return t.start(operationName, &noOptions)
 	}
+	if c, ok := opts[0].(*childOf); ok && len(opts) == 1 {
+		// The one reference on the stack: no pooled options.
+		refs := [1]opentracing.SpanReference{{Type: opentracing.ChildOfRef, ReferencedContext: (*span.Context)(c)}}
+		return t.start(operationName, &opentracing.StartSpanOptions{References: refs[:]})
+	}
 	o := optionsPool.Get().(*opentracing.StartSpanOptions)
 	for _, opt := range opts {
 		opt.Apply(o)

@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
+	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
@@ -44,7 +45,15 @@ type sendCtx struct {
 	hdr [4]kgo.RecordHeader
 	buf [96]byte
 	n   int
+	// fresh: the record had no headers and every Set so far was the next
+	// of javaIDs.
+	fresh bool
 }
+
+// javaIDs are the keys InjectMessage writes first, in this order, for a
+// SOFATracer context. They differ from each other, so in a record that had
+// no headers the i-th of them, set i-th, replaces none.
+var javaIDs = [...]string{propagation.HeaderTraceID, propagation.HeaderSpanID, propagation.HeaderParentSpanID, propagation.HeaderSampled}
 
 // Set implements opentracing.TextMapWriter on c.r's headers.
 func (c *sendCtx) Set(k, v string) {
@@ -55,6 +64,11 @@ func (c *sendCtx) Set(k, v string) {
 	} else {
 		b = []byte(v)
 	}
+	if i := len(c.r.Headers); c.fresh && i < len(javaIDs) && k == javaIDs[i] {
+		c.r.Headers = append(c.r.Headers, kgo.RecordHeader{Key: k, Value: b})
+		return
+	}
+	c.fresh = false
 	setHeader(c.r, k, b)
 }
 
@@ -86,7 +100,7 @@ func (h *hooks) OnProduceRecordBuffered(r *kgo.Record) {
 	// The headers are written into memory of the record's own: the
 	// caller's slice may be shared with other records.
 	if len(r.Headers) == 0 {
-		r.Headers = c.hdr[:0]
+		r.Headers, c.fresh = c.hdr[:0], true
 	} else {
 		r.Headers = slices.Grow(slices.Clip(r.Headers), 4)
 	}

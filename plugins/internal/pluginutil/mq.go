@@ -160,20 +160,13 @@ func RunMQ(ctx context.Context, sp opentracing.Span, fn func(context.Context) er
 
 // StartChild starts a span named op, a child of sc, as
 // tr.StartSpan(op, opentracing.ChildOf(sc)) does; for a SOFATracer
-// context and tracer, without allocating the option and its slice.
+// context and tracer, with tracer.ChildOf: no allocation for the option,
+// its slice or the options.
 func StartChild(tr opentracing.Tracer, op string, sc opentracing.SpanContext) opentracing.Span {
 	if c, ok := sc.(*span.Context); ok {
 		if t, ok := tr.(*tracer.Tracer); ok {
-			return t.StartSpan(op, (*childOf)(c))
+			return t.StartSpan(op, tracer.ChildOf(c))
 		}
 	}
 	return tr.StartSpan(op, opentracing.ChildOf(sc))
-}
-
-// childOf is opentracing.ChildOf of a *span.Context, pointer-shaped: it
-// becomes a StartSpanOption without an allocation.
-type childOf span.Context
-
-func (c *childOf) Apply(o *opentracing.StartSpanOptions) {
-	o.References = append(o.References, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: (*span.Context)(c)})
 }
