@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/sofatracer/sofatracer-go/internal/spanopt"
 	"github.com/sofatracer/sofatracer-go/span"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
@@ -86,7 +87,7 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		if kind == trace.SpanKindServer && (rpc || hasRPCSystem(cfg)) && isRemote(ctx) {
 			so = append(so, span.ShareContext(parent))
 		} else {
-			so = append(so, opentracing.ChildOf(parent))
+			so = append(so, (*spanopt.ChildOf)(parent))
 		}
 	}
 	if st := cfg.Timestamp(); !st.IsZero() {

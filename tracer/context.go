@@ -26,18 +26,3 @@ func (t *Tracer) StartSpanFromContext(ctx context.Context, operationName string,
 	}
 	return s, opentracing.ContextWithSpan(ctx, s)
 }
-
-// ChildOf is opentracing.ChildOf(parent) for a SOFATracer context, for hot
-// paths: as the only option of StartSpan it costs no allocation (neither
-// the option nor the options it is applied to). With other options, or
-// with another tracer, it is a plain ChildOf reference.
-func ChildOf(parent *span.Context) opentracing.StartSpanOption { return (*childOf)(parent) }
-
-// childOf is pointer-shaped: it becomes a StartSpanOption without an
-// allocation.
-type childOf span.Context
-
-// Apply implements opentracing.StartSpanOption.
-func (c *childOf) Apply(o *opentracing.StartSpanOptions) {
-	o.References = append(o.References, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: (*span.Context)(c)})
-}

@@ -7,8 +7,8 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/mocktracer"
 
+	"github.com/sofatracer/sofatracer-go/internal/spanopt"
 	"github.com/sofatracer/sofatracer-go/span"
-	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
 func TestStartSpanFromContext(t *testing.T) {
@@ -69,7 +69,7 @@ func TestChildOfSharedSpanIsMarked(t *testing.T) {
 	}
 }
 
-// TestChildOf: a span started with ChildOf alone, or with another option,
+// TestChildOf: a span started with spanopt.ChildOf alone, or with another option,
 // is what opentracing.ChildOf gives (ids, sampling, baggage, format), and
 // ChildOf alone costs the span's own allocation only.
 func TestChildOf(t *testing.T) {
@@ -82,7 +82,7 @@ func TestChildOf(t *testing.T) {
 	b3.Format = span.FormatB3
 	for _, parent := range []*span.Context{&root.Ctx, unsampled, b3, nil} {
 		for _, more := range [][]opentracing.StartSpanOption{nil, {opentracing.Tag{Key: "k", Value: "v"}}} {
-			got := tr.StartSpan("child", append([]opentracing.StartSpanOption{tracer.ChildOf(parent)}, more...)...).(*span.Span)
+			got := tr.StartSpan("child", append([]opentracing.StartSpanOption{(*spanopt.ChildOf)(parent)}, more...)...).(*span.Span)
 			var ref opentracing.SpanContext
 			if parent != nil {
 				ref = parent
@@ -102,10 +102,10 @@ func TestChildOf(t *testing.T) {
 			want.Finish()
 		}
 	}
-	if g, w := tr.StartSpan("c", tracer.ChildOf(&root.Ctx)).(*span.Span).Ctx.SpanID, "0.5"; g != w { // after the four above
+	if g, w := tr.StartSpan("c", (*spanopt.ChildOf)(&root.Ctx)).(*span.Span).Ctx.SpanID, "0.5"; g != w { // after the four above
 		t.Errorf("the root's fifth child is %s, want %s", g, w)
 	}
-	opt := tracer.ChildOf(&root.Ctx)
+	opt := (*spanopt.ChildOf)(&root.Ctx)
 	if n := testing.AllocsPerRun(100, func() { tr.StartSpan("c", opt) }); n != 1 {
 		t.Errorf("%v allocations per StartSpan(op, ChildOf(parent)), want 1 (the span)", n)
 	}

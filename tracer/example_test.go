@@ -99,29 +99,6 @@ func ExampleTracer_StartSpanFromContext() {
 	// same trace: true
 }
 
-// ChildOf starts a child of a context at hand (one extracted from a
-// message, say) without allocating its option.
-func ExampleChildOf() {
-	dir, err := os.MkdirTemp("", "tracer-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	t, err := tracer.New(tracer.WithAppName("orders"), tracer.WithLogDir(dir))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer t.Close()
-
-	parent := span.NewContext("0a0fe91d156743109138810017302", "0.1", "0", true)
-	child := t.StartSpan("process", tracer.ChildOf(parent))
-	defer child.Finish()
-	sc := child.Context().(*span.Context)
-	fmt.Println(sc.TraceID, sc.SpanID, sc.ParentID)
-	// Output:
-	// 0a0fe91d156743109138810017302 0.1.1 0.1
-}
-
 // LogHandler adds the traceId and spanId of the span in a record's context
 // to slog records.
 func ExampleLogHandler() {

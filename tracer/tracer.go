@@ -20,6 +20,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/internal/spanopt"
 	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/reporter"
 	"github.com/sofatracer/sofatracer-go/reporter/logfile"
@@ -155,7 +156,7 @@ func (t *Tracer) StartSpan(operationName string, opts ...opentracing.StartSpanOp
 	if len(opts) == 0 {
 		return t.start(operationName, &noOptions)
 	}
-	if c, ok := opts[0].(*childOf); ok && len(opts) == 1 {
+	if c, ok := opts[0].(*spanopt.ChildOf); ok && len(opts) == 1 {
 		// The one reference on the stack: no pooled options.
 		refs := [1]opentracing.SpanReference{{Type: opentracing.ChildOfRef, ReferencedContext: (*span.Context)(c)}}
 		return t.start(operationName, &opentracing.StartSpanOptions{References: refs[:]})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/internal/spanopt"
 	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
 	"github.com/sofatracer/sofatracer-go/tracer"
@@ -160,12 +161,12 @@ func RunMQ(ctx context.Context, sp opentracing.Span, fn func(context.Context) er
 
 // StartChild starts a span named op, a child of sc, as
 // tr.StartSpan(op, opentracing.ChildOf(sc)) does; for a SOFATracer
-// context and tracer, with tracer.ChildOf: no allocation for the option,
+// context and tracer, with spanopt.ChildOf: no allocation for the option,
 // its slice or the options.
 func StartChild(tr opentracing.Tracer, op string, sc opentracing.SpanContext) opentracing.Span {
 	if c, ok := sc.(*span.Context); ok {
 		if t, ok := tr.(*tracer.Tracer); ok {
-			return t.StartSpan(op, tracer.ChildOf(c))
+			return t.StartSpan(op, (*spanopt.ChildOf)(c))
 		}
 	}
 	return tr.StartSpan(op, opentracing.ChildOf(sc))
