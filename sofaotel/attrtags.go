@@ -19,18 +19,20 @@ var _ span.TagSource = (*attrTags)(nil)
 
 // Bounds implements span.TagSource. An array's text is not measured: it
 // counts as too long, so that the span's limits are applied at End.
-func (a *attrTags) Bounds() (n, longest int) {
+func (a *attrTags) Bounds() span.TagBounds {
+	b := span.TagBounds{N: len(a.attrs) + len(a.late)}
 	for _, l := range [2][]attribute.KeyValue{a.attrs, a.late} {
 		for _, kv := range l {
 			switch kv.Value.Type() {
 			case attribute.STRING:
-				longest = max(longest, len(kv.Value.AsString()))
+				b.Longest = max(b.Longest, len(kv.Value.AsString()))
 			case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE:
-				longest = math.MaxInt
+				b.Longest = math.MaxInt
 			}
+			b.KeyLens |= 1 << (len(kv.Key) % 64)
 		}
 	}
-	return len(a.attrs) + len(a.late), longest
+	return b
 }
 
 // Tag implements span.TagSource.

@@ -12,14 +12,22 @@ import (
 // they are read: see FinishDeferred. Its methods may be called
 // concurrently, and what they return must not change.
 type TagSource interface {
-	// Bounds returns how many tags AppendTags appends and the length of
-	// the longest string value among them.
-	Bounds() (n, longest int)
-	// Tag returns the value of the last tag with the key, or nil.
+	// Bounds describes the tags.
+	Bounds() TagBounds
+	// Tag returns the value of the last tag with the key, or nil; the
+	// span asks only for keys whose length is in the bounds' KeyLens.
 	Tag(key string) any
 	// AppendTags appends the tags to dst in the order they were set; a
 	// key may repeat, and its last value counts.
 	AppendTags(dst []Tag) []Tag
+}
+
+// TagBounds describes the tags of a TagSource, so that a span can check
+// its limits and skip lookups without converting them.
+type TagBounds struct {
+	N       int    // how many tags AppendTags appends
+	Longest int    // the length of the longest string value
+	KeyLens uint64 // bit len(key)%64 set for the key of each tag
 }
 
 // FinishDeferred sets tags as SetTags does, then finishes the span as
@@ -36,12 +44,12 @@ func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.Finish
 		s.mu.Unlock()
 		return
 	}
-	n, longest := src.Bounds()
+	b := src.Bounds()
 	switch {
-	case n == 0:
+	case b.N == 0:
 		s.setFinal(tags)
-	case s.fits(len(tags)+n, longest):
-		s.deferTo(src, len(tags))
+	case s.fits(len(tags)+b.N, b.Longest):
+		s.deferTo(src, b.KeyLens, len(tags))
 		s.setFinal(tags)
 	default:
 		s.setFinal(tags)
@@ -52,10 +60,10 @@ func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.Finish
 	s.rec.owner.Report(s)
 }
 
-// deferTo makes src the span's deferred tags, in one allocation with room
-// for n more tags of its own when they fit.
-func (s *Span) deferTo(src TagSource, n int) {
-	md := &moreDeferred{d: deferredTags{src: src}}
+// deferTo makes src, with keys of lengths lens, the span's deferred tags,
+// in one allocation with room for n more tags of its own when they fit.
+func (s *Span) deferTo(src TagSource, lens uint64, n int) {
+	md := &moreDeferred{d: deferredTags{src: src, lens: lens}}
 	if s.more != nil {
 		md.more = *s.more
 	}
@@ -103,9 +111,18 @@ type moreDeferred struct {
 
 type deferredTags struct {
 	src  TagSource
+	lens uint64 // TagBounds.KeyLens
 	done atomic.Bool
 	mu   sync.Mutex
 	tags []Tag // all the span's tags, once asked for
+}
+
+// lookup returns the value of the deferred tag key, or nil.
+func (d *deferredTags) lookup(key string) any {
+	if d.lens&(1<<(len(key)%64)) == 0 {
+		return nil
+	}
+	return d.src.Tag(key)
 }
 
 // deferred returns the span's deferred tags, or nil.
@@ -133,9 +150,8 @@ func (d *deferredTags) all(s *Span) []Tag {
 // merge returns own followed by the tags of src whose keys own lacks, each
 // key at its first place with its last value, in one new slice.
 func merge(own []Tag, src TagSource) []Tag {
-	n, _ := src.Bounds()
 	base := len(own)
-	all := src.AppendTags(append(make([]Tag, 0, base+n), own...))
+	all := src.AppendTags(append(make([]Tag, 0, base+src.Bounds().N), own...))
 	w := base
 	for _, t := range all[base:] {
 		if tagIndex(own, t.Key) >= 0 {

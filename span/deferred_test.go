@@ -20,17 +20,22 @@ type sliceSource struct {
 	reads atomic.Int64
 }
 
-func (s *sliceSource) Bounds() (n, longest int) {
+func (s *sliceSource) Bounds() TagBounds {
+	b := TagBounds{N: len(s.tags)}
 	for _, t := range s.tags {
 		if v, ok := t.Value.(string); ok {
-			longest = max(longest, len(v))
+			b.Longest = max(b.Longest, len(v))
 		}
+		b.KeyLens |= 1 << (len(t.Key) % 64)
 	}
-	return len(s.tags), longest
+	return b
 }
 
 func (s *sliceSource) Tag(key string) any {
 	s.reads.Add(1)
+	if s.Bounds().KeyLens&(1<<(len(key)%64)) == 0 {
+		panic("Tag(" + key + "): the span asked for a key of a length no tag has")
+	}
 	for i := len(s.tags) - 1; i >= 0; i-- {
 		if s.tags[i].Key == key {
 			return s.tags[i].Value

@@ -15,11 +15,14 @@ import (
 // reporter reads the span's tags.
 type headers []string
 
-func (h headers) Bounds() (n, longest int) {
+func (h headers) Bounds() span.TagBounds {
+	b := span.TagBounds{N: len(h)}
 	for _, l := range h {
-		longest = max(longest, len(l))
+		k, _, _ := strings.Cut(l, ": ")
+		b.Longest = max(b.Longest, len(l))
+		b.KeyLens |= 1 << (len(k) % 64)
 	}
-	return len(h), longest
+	return b
 }
 
 func (h headers) Tag(key string) any {

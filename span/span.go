@@ -472,7 +472,7 @@ func (s *Span) Tag(key string) any {
 		return b.tags[i].Value
 	}
 	if d := s.deferred(); d != nil {
-		return d.src.Tag(key)
+		return d.lookup(key)
 	}
 	return nil
 }
