@@ -9,9 +9,10 @@ import (
 )
 
 // attrTags is an ended span's attributes as a span.TagSource: each
-// attribute is a tag under its own key, converted when a reporter reads
-// it (the digest layouts read the tags semconvTags derives, so a span
-// written only to the digest files converts none). After End the
+// attribute is a tag under its own key, converted when it is read, on the
+// reporters' goroutines: the digest writer looks up the few keys a layout
+// reads beyond the tags semconvTags derives, and reporters that read every
+// tag (Zipkin, OTLP, the biz layout) convert them all once. After End the
 // attributes never change.
 type attrTags Span
 

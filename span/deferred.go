@@ -10,7 +10,9 @@ import (
 
 // TagSource holds tags in a form of its own and converts them only when
 // they are read: see FinishDeferred. Its methods may be called
-// concurrently, and what they return must not change.
+// concurrently, and what they return must not change. Its Bounds must
+// not understate its tags: a span checks its limits against them, and
+// cuts what exceeds them only when the tags are read.
 type TagSource interface {
 	// Bounds describes the tags.
 	Bounds() TagBounds
@@ -27,7 +29,7 @@ type TagSource interface {
 type TagBounds struct {
 	N       int    // how many tags AppendTags appends
 	Longest int    // the length of the longest string value
-	KeyLens uint64 // bit len(key)%64 set for the key of each tag
+	KeyLens uint64 // bit len(key)%64 set for the key of each tag; zero: keys of any length
 }
 
 // FinishDeferred sets tags as SetTags does, then finishes the span as
@@ -36,15 +38,18 @@ type TagBounds struct {
 // tags are (Tag, Tags): for a finished span, on the goroutines of its
 // reporters, so converting its tags costs the caller nothing. When src's
 // tags could exceed the span's limits, they are set at once instead, and
-// the limits refuse and count what does not fit, as SetTags does. Only
-// the first Finish counts.
+// the limits refuse and count what does not fit, as SetTags does. A nil
+// src adds none. Only the first Finish counts.
 func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.FinishOptions) {
 	s.mu.Lock()
 	if s.Ctx.done {
 		s.mu.Unlock()
 		return
 	}
-	b := src.Bounds()
+	var b TagBounds
+	if src != nil {
+		b = src.Bounds()
+	}
 	switch {
 	case b.N == 0:
 		s.setFinal(tags)
@@ -63,6 +68,9 @@ func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.Finish
 // deferTo makes src, with keys of lengths lens, the span's deferred tags,
 // in one allocation with room for n more tags of its own when they fit.
 func (s *Span) deferTo(src TagSource, lens uint64, n int) {
+	if lens == 0 {
+		lens = ^uint64(0)
+	}
 	md := &moreDeferred{d: deferredTags{src: src, lens: lens}}
 	if s.more != nil {
 		md.more = *s.more
@@ -117,12 +125,18 @@ type deferredTags struct {
 	tags []Tag // all the span's tags, once asked for
 }
 
-// lookup returns the value of the deferred tag key, or nil.
-func (d *deferredTags) lookup(key string) any {
+// lookup returns the value of the deferred tag key, or nil; a string
+// longer than the span's limit (a source that understated its bounds) is
+// cut.
+func (d *deferredTags) lookup(s *Span, key string) any {
 	if d.lens&(1<<(len(key)%64)) == 0 {
 		return nil
 	}
-	return d.src.Tag(key)
+	v := d.src.Tag(key)
+	if str, ok := v.(string); ok && overLimit(str, s.rec.limits.MaxTagValueLen) {
+		return truncate(str, s.rec.limits.MaxTagValueLen)
+	}
+	return v
 }
 
 // deferred returns the span's deferred tags, or nil.
@@ -139,7 +153,7 @@ func (d *deferredTags) all(s *Span) []Tag {
 	if !d.done.Load() {
 		d.mu.Lock()
 		if !d.done.Load() {
-			d.tags = merge(s.ownTags(), d.src)
+			d.tags = s.merge(s.ownTags(), d.src)
 			d.done.Store(true)
 		}
 		d.mu.Unlock()
@@ -148,8 +162,10 @@ func (d *deferredTags) all(s *Span) []Tag {
 }
 
 // merge returns own followed by the tags of src whose keys own lacks, each
-// key at its first place with its last value, in one new slice.
-func merge(own []Tag, src TagSource) []Tag {
+// key at its first place with its last value, in one new slice. Tags past
+// the span's limits (a source that understated its bounds) are refused
+// and counted, as setTag refuses them.
+func (s *Span) merge(own []Tag, src TagSource) []Tag {
 	base := len(own)
 	all := src.AppendTags(append(make([]Tag, 0, base+src.Bounds().N), own...))
 	w := base
@@ -163,6 +179,19 @@ func merge(own []Tag, src TagSource) []Tag {
 		}
 		all[w] = t
 		w++
+	}
+	lim := &s.rec.limits
+	if lim.MaxTags > 0 && w > lim.MaxTags {
+		for range w - max(lim.MaxTags, base) {
+			s.rec.owner.Refuse("tag")
+		}
+		w = max(lim.MaxTags, base)
+	}
+	for i := base; i < w; i++ {
+		if str, ok := all[i].Value.(string); ok && overLimit(str, lim.MaxTagValueLen) {
+			all[i].Value = truncate(str, lim.MaxTagValueLen)
+			s.rec.owner.Refuse("tag_value")
+		}
 	}
 	clear(all[w:])
 	return all[:w:w]

@@ -150,3 +150,40 @@ func TestFinishDeferredOptions(t *testing.T) {
 		t.Fatalf("duration %v, %d logs, finished %v", s.Duration(), len(s.Logs()), s.Finished())
 	}
 }
+
+// lyingSource understates its bounds: no key lengths, no tags, nothing
+// long.
+type lyingSource struct{ sliceSource }
+
+func (l *lyingSource) Bounds() TagBounds { return TagBounds{N: 1} }
+
+// A nil source adds nothing; a source without KeyLens is asked for every
+// key; one whose tags exceed its bounds is cut to the span's limits when
+// read, and what is cut is counted.
+func TestFinishDeferredSourcesThatSayLittle(t *testing.T) {
+	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{}, nil)
+	s := r.Start("op", time.Time{})
+	s.FinishDeferred([]Tag{{"a", 1}}, nil, opentracing.FinishOptions{})
+	if got := s.Tags(); !slices.Equal(got, []Tag{{"a", 1}}) || !s.Finished() {
+		t.Fatalf("nil source: tags %v, finished %v", got, s.Finished())
+	}
+
+	owner := &refuseCounter{refused: map[string]int{}}
+	r = NewRecorder(nopOwner{}, owner, Limits{MaxTags: 3, MaxTagValueLen: 4}, nil)
+	s = r.Start("op", time.Time{})
+	src := &lyingSource{sliceSource{tags: []Tag{{"b", "long value"}, {"c", 3}, {"d", 4}, {"e", 5}}}}
+	s.FinishDeferred([]Tag{{"a", 1}}, src, opentracing.FinishOptions{})
+	if v := s.Tag("b"); v != "long...(truncated)" {
+		t.Fatalf("Tag(b) = %v, want the value cut to the limit", v)
+	}
+	if v := s.Tag("e"); v != 5 {
+		t.Fatalf("Tag(e) = %v: a source without KeyLens must be asked", v)
+	}
+	want := []Tag{{"a", 1}, {"b", "long...(truncated)"}, {"c", 3}}
+	if got := s.Tags(); !slices.Equal(got, want) {
+		t.Fatalf("tags %v, want %v", got, want)
+	}
+	if owner.refused["tag"] != 2 || owner.refused["tag_value"] != 1 {
+		t.Fatalf("refused %v, want 2 tags and 1 value", owner.refused)
+	}
+}

@@ -216,8 +216,8 @@ func (s *Span) setTag(key string, value any, reserve int) {
 		return
 	}
 	lim := &s.rec.limits
-	if str, ok := value.(string); ok && lim.MaxTagValueLen > 0 && len(str) > lim.MaxTagValueLen {
-		value = str[:lim.MaxTagValueLen] + "...(truncated)"
+	if str, ok := value.(string); ok && overLimit(str, lim.MaxTagValueLen) {
+		value = truncate(str, lim.MaxTagValueLen)
 		s.rec.owner.Refuse("tag_value")
 	}
 	b, own := s.tagParts()
@@ -244,6 +244,13 @@ func (s *Span) setTag(key string, value any, reserve int) {
 	}
 	s.more.tags = append(s.more.tags, Tag{key, value})
 }
+
+// overLimit reports whether a string tag value is longer than limit (0: no
+// limit).
+func overLimit(str string, limit int) bool { return limit > 0 && len(str) > limit }
+
+// truncate cuts a string tag value to limit bytes and marks it.
+func truncate(str string, limit int) string { return str[:limit] + "...(truncated)" }
 
 // moveTags moves the span's own inline tags to more.tags, the tags' home
 // once they outgrow tagBuf, with room for reserve more (-1: unknown). A
@@ -472,7 +479,7 @@ func (s *Span) Tag(key string) any {
 		return b.tags[i].Value
 	}
 	if d := s.deferred(); d != nil {
-		return d.lookup(key)
+		return d.lookup(s, key)
 	}
 	return nil
 }

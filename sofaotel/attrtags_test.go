@@ -1,0 +1,74 @@
+package sofaotel
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sofatracer/sofatracer-go/span"
+	"github.com/sofatracer/sofatracer-go/tracer"
+)
+
+// A tag set on the span through OpenTracing keeps its value over an
+// attribute of the same name, and the layout's tags, set at End, override
+// both; every attribute is a tag once, read on the reporter's side.
+func TestAttributeTagsPrecedence(t *testing.T) {
+	tr, c := newTracer(t, "app")
+	_, sp := NewTracerProvider(tr).Tracer("t").Start(context.Background(), "GET /x", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("team", "attr"), attribute.String("http.request.method", "GET"), attribute.String("url.path", "/x")))
+	sp.SetAttributes(attribute.Int("http.response.status_code", 404), attribute.String("team", "attr-late"))
+	sp.(*Span).SOFASpan().SetTag("team", "ot")
+	sp.(*Span).SOFASpan().SetTag(span.TagHTTPMethod, "POST")
+	sp.End()
+	s := c.byName(t, "GET /x")
+	if s.Tag("team") != "ot" || s.Tag(span.TagHTTPMethod) != "GET" || s.Tag("url.path") != "/x" || s.Tag("http.response.status_code") != int64(404) {
+		t.Fatalf("team %v, http.method %v, url.path %v, status %v", s.Tag("team"), s.Tag(span.TagHTTPMethod), s.Tag("url.path"), s.Tag("http.response.status_code"))
+	}
+	seen := map[string]int{}
+	for _, tag := range s.Tags() {
+		seen[tag.Key]++
+		if got := s.Tag(tag.Key); fmt.Sprint(got) != fmt.Sprint(tag.Value) {
+			t.Errorf("Tags() has %s=%v, Tag gives %v", tag.Key, tag.Value, got)
+		}
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("tag %s listed %d times", k, n)
+		}
+	}
+	if seen["team"] == 0 || seen["http.request.method"] == 0 || seen[span.TagHTTPURL] == 0 {
+		t.Errorf("tags %v", s.Tags())
+	}
+}
+
+// Attributes past the tracer's tag limit are refused and counted at End,
+// never the digest layout's tags; too long a value is cut.
+func TestAttributeTagsOverLimits(t *testing.T) {
+	tr, c := newTracer(t, "app", tracer.WithSpanLimits(10, 16, 8))
+	attrs := []attribute.KeyValue{attribute.String("http.request.method", "GET"), attribute.String("url.path", "/orders/42")}
+	for i := range 12 {
+		attrs = append(attrs, attribute.String(fmt.Sprintf("extra.%02d", i), "value"))
+	}
+	attrs = append(attrs, attribute.String("long", "0123456789abcdefXYZ"))
+	_, sp := NewTracerProvider(tr).Tracer("t").Start(context.Background(), "GET /orders", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	sp.End()
+	s := c.byName(t, "GET /orders")
+	if n := len(s.Tags()); n != 10 {
+		t.Fatalf("%d tags, want the limit, 10: %v", n, s.Tags())
+	}
+	layout, line := digestLine(t, "app", s)
+	if layout != "http-server" || line["method"] != "GET" || line["request.url"] != "/orders/42" {
+		t.Fatalf("layout %s, line %v", layout, line)
+	}
+	if st := tr.Stats(); st.Refused["tag"] == 0 {
+		t.Fatalf("refused %v: the attributes past the limit must be counted", st.Refused)
+	}
+	_, sp = NewTracerProvider(tr).Tracer("t").Start(context.Background(), "long", trace.WithAttributes(attribute.String("long", "0123456789abcdefXYZ")))
+	sp.End()
+	if v := c.byName(t, "long").Tag("long"); v != "0123456789abcdef...(truncated)" {
+		t.Fatalf("long value %v", v)
+	}
+}
