@@ -16,6 +16,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/sofatracer/sofatracer-go/bench/internal/measure"
 	"github.com/sofatracer/sofatracer-go/plugins/grpctrace"
 	sofahttp "github.com/sofatracer/sofatracer-go/plugins/nethttp"
 	"github.com/sofatracer/sofatracer-go/propagation"
@@ -73,7 +74,7 @@ type pluginCounts struct {
 
 func countsOf(tr *tracer.Tracer) pluginCounts {
 	s := tr.Stats()
-	return pluginCounts{finished: s.Finished, dropped: s.Reporter.Dropped, cpu: processCPU()}
+	return pluginCounts{finished: s.Finished, dropped: s.Reporter.Dropped, cpu: measure.ProcessCPU()}
 }
 
 // report reports spans/op and dropped/op since before, and fails the
@@ -85,7 +86,7 @@ func (before pluginCounts) report(b *testing.B, tr *tracer.Tracer) {
 		return
 	}
 	tr.Close() // drains the queue: every span is written (or was dropped)
-	b.ReportMetric(float64(processCPU()-before.cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(measure.ProcessCPU()-before.cpu)/float64(b.N), "cpu-ns/op")
 	s := tr.Stats()
 	b.ReportMetric(float64(s.Finished-before.finished)/float64(b.N), "spans/op")
 	b.ReportMetric(float64(s.Reporter.Dropped-before.dropped)/float64(b.N), "dropped/op")

@@ -3,14 +3,13 @@ package datastore
 import (
 	"context"
 	"os"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/opentracing/opentracing-go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/sofatracer/sofatracer-go/bench/internal/measure"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
@@ -109,7 +108,7 @@ func newSetup(b *testing.B, name string) setup {
 	case otelN:
 		// WithBlocking: a full queue makes the span's end wait rather
 		// than drop the span, the SDK's own pacing.
-		exp, ended := new(countingExporter), new(counter)
+		exp, ended := new(measure.CountingExporter), new(measure.EndCounter)
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
 			sdktrace.WithSpanProcessor(ended),
 			sdktrace.WithBatcher(exp, sdktrace.WithBlocking()))
@@ -129,8 +128,8 @@ func newSetup(b *testing.B, name string) setup {
 			pace:    func() {},
 			drain:   withTimeout(tp.ForceFlush),
 			close:   shutdown,
-			spans:   ended.n.Load,
-			dropped: func() int64 { return ended.n.Load() - exp.n.Load() },
+			spans:   ended.N.Load,
+			dropped: func() int64 { return ended.N.Load() - exp.N.Load() },
 		}
 	}
 	none := func() {}
@@ -145,13 +144,13 @@ func (s setup) measure(b *testing.B, op func()) {
 	b.ReportAllocs()
 	s.drain() // the warm-up's spans: files opened, buffers grown
 	spans0 := s.spans()
-	cpu0 := processCPU()
+	cpu0 := measure.ProcessCPU()
 	for b.Loop() {
 		op()
 		s.pace()
 	}
 	s.drain()
-	cpu := processCPU() - cpu0
+	cpu := measure.ProcessCPU() - cpu0
 	s.close()
 	if b.N == 0 {
 		return
@@ -161,39 +160,6 @@ func (s setup) measure(b *testing.B, op func()) {
 	b.ReportMetric(float64(s.spans()-spans0)/n, "spans/op")
 	b.ReportMetric(float64(s.dropped())/n, "dropped/op")
 }
-
-// processCPU is the CPU time (user + system) the process has used so
-// far, on all its threads (the loop, the tracer's writer or the batch
-// span processor, the garbage collector). The database and Redis servers
-// are other processes: their CPU time is not in it, nor is waiting for
-// them or for a CPU that other processes hold, which is what makes wall
-// time over loopback too noisy to show the instrumentation's cost.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// countingExporter counts the spans the OpenTelemetry SDK exports and
-// drops them.
-type countingExporter struct{ n atomic.Int64 }
-
-func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
-	e.n.Add(int64(len(spans)))
-	return nil
-}
-
-func (e *countingExporter) Shutdown(context.Context) error { return nil }
-
-// counter counts the spans the OpenTelemetry SDK ends.
-type counter struct{ n atomic.Int64 }
-
-func (c *counter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (c *counter) OnEnd(sdktrace.ReadOnlySpan)                     { c.n.Add(1) }
-func (c *counter) Shutdown(context.Context) error                  { return nil }
-func (c *counter) ForceFlush(context.Context) error                { return nil }
 
 // block is how many operations a variant runs before the next one's turn
 // in BenchmarkInterleaved: with loopback round trips, some milliseconds.
@@ -218,10 +184,10 @@ func interleave(b *testing.B, ss [3]setup, ops [3]func()) {
 		spans0[i] = s.spans()
 	}
 	v := 0
-	start := processCPU()
+	start := measure.ProcessCPU()
 	end := func() {
 		ss[v].drain()
-		now := processCPU()
+		now := measure.ProcessCPU()
 		cpu[v] += now - start
 		start = now
 	}

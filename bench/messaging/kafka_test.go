@@ -2,8 +2,6 @@ package messaging_test
 
 import (
 	"context"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/sofatracer/sofatracer-go/bench/internal/measure"
 	"github.com/sofatracer/sofatracer-go/plugins/kafkatrace"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
@@ -57,18 +56,6 @@ type setup struct {
 // sofaQueue is the tracer's queue size in these benchmarks.
 const sofaQueue = 8192
 
-// processCPU is the CPU time (user + system) the process has used so
-// far, on all its threads (the loop, the tracer's writer or the batch
-// span processor, the garbage collector); unlike ns/op, it does not count
-// waiting for a CPU that other processes hold.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // measure runs op b.N times and reports, besides ns/op, cpu-ns/op
 // (including the draining of the span pipeline after the loop), spans/op
 // and dropped/op (all the spans the variant dropped), which must stay 0
@@ -76,7 +63,7 @@ func processCPU() time.Duration {
 func (s setup) measure(b *testing.B, op func(i int64)) {
 	b.ReportAllocs()
 	spans0 := s.spans()
-	cpu0 := processCPU()
+	cpu0 := measure.ProcessCPU()
 	var i int64
 	for b.Loop() {
 		op(i)
@@ -88,29 +75,10 @@ func (s setup) measure(b *testing.B, op func(i int64)) {
 		return
 	}
 	n := float64(b.N)
-	b.ReportMetric(float64(processCPU()-cpu0)/n, "cpu-ns/op")
+	b.ReportMetric(float64(measure.ProcessCPU()-cpu0)/n, "cpu-ns/op")
 	b.ReportMetric(float64(s.spans()-spans0)/n, "spans/op")
 	b.ReportMetric(float64(s.dropped())/n, "dropped/op")
 }
-
-// countingExporter counts the spans the OpenTelemetry SDK exports and
-// drops them.
-type countingExporter struct{ n atomic.Int64 }
-
-func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
-	e.n.Add(int64(len(spans)))
-	return nil
-}
-
-func (e *countingExporter) Shutdown(context.Context) error { return nil }
-
-// counter counts spans the OpenTelemetry SDK ends.
-type counter struct{ n atomic.Int64 }
-
-func (c *counter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (c *counter) OnEnd(sdktrace.ReadOnlySpan)                     { c.n.Add(1) }
-func (c *counter) Shutdown(context.Context) error                  { return nil }
-func (c *counter) ForceFlush(context.Context) error                { return nil }
 
 func newSetup(b *testing.B, name string) setup {
 	b.Helper()
@@ -128,7 +96,7 @@ func newSetup(b *testing.B, name string) setup {
 	case otelK:
 		// WithBlocking: a full queue makes the span's end wait rather
 		// than drop the span, the SDK's own pacing.
-		exp, ended := new(countingExporter), new(counter)
+		exp, ended := new(measure.CountingExporter), new(measure.EndCounter)
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
 			sdktrace.WithSpanProcessor(ended),
 			sdktrace.WithBatcher(exp, sdktrace.WithBlocking()))
@@ -145,8 +113,8 @@ func newSetup(b *testing.B, name string) setup {
 		return setup{
 			pace:    func() {},
 			drain:   withTimeout(tp.ForceFlush), // every span exported
-			spans:   ended.n.Load,
-			dropped: func() int64 { return ended.n.Load() - exp.n.Load() },
+			spans:   ended.N.Load,
+			dropped: func() int64 { return ended.N.Load() - exp.N.Load() },
 			hooks:   kt,
 			ctx:     ctx,
 			process: func(_ context.Context, r *kgo.Record, fn func(context.Context) error) error {

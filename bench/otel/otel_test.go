@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sofatracer/sofatracer-go/bench/internal/measure"
 	"github.com/sofatracer/sofatracer-go/sofaotel"
 	"github.com/sofatracer/sofatracer-go/sofaotel/otlp"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -64,11 +65,11 @@ func BenchmarkOtelHTTPHandler(b *testing.B) {
 		req := httptest.NewRequest(http.MethodGet, "http://shop/orders/42", nil)
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu := processCPU()
+		cpu := measure.ProcessCPU()
 		for range b.N {
 			h.ServeHTTP(httptest.NewRecorder(), req)
 		}
-		b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64((measure.ProcessCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 	b.Run(bare, func(b *testing.B) { run(b, ok) })
 	b.Run(noopName, func(b *testing.B) {
@@ -194,9 +195,9 @@ func BenchmarkOTLPExport(b *testing.B) {
 	measure := func(b *testing.B, s *sink, export func()) {
 		b.ReportAllocs()
 		b.ResetTimer()
-		start, cpu := time.Now(), processCPU()
+		start, cpu := time.Now(), measure.ProcessCPU()
 		export()
-		el, cpu := time.Since(start), processCPU()-cpu
+		el, cpu := time.Since(start), measure.ProcessCPU()-cpu
 		b.StopTimer()
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		if got := s.spans.Load(); got != int64(b.N) {
@@ -301,8 +302,8 @@ func BenchmarkSpan(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu := processCPU()
-		defer func() { b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
+		cpu := measure.ProcessCPU()
+		defer func() { b.ReportMetric(float64((measure.ProcessCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
 		for range b.N {
 			_, sp := ot.Start(ctx, "GET /orders/{id}", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(startAttrs...))
 			sp.SetAttributes(endAttrs...)
