@@ -70,34 +70,11 @@ func newSetup(b *testing.B, name string) setup {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { tr.Close() })
-		n := 0
 		return setup{
-			sofa: tr,
-			ctx:  opentracing.ContextWithSpan(context.Background(), tr.StartSpan("request")),
-			// Every 1024 operations, wait while more than a quarter
-			// of the queue waits for the writer.
-			pace: func() {
-				if n++; n%1024 != 0 {
-					return
-				}
-				for {
-					st := tr.Stats()
-					if r := st.Reporter; st.Finished-r.Written-r.Unsampled-r.Dropped < sofaQueue/4 {
-						return
-					}
-					time.Sleep(100 * time.Microsecond)
-				}
-			},
-			drain: func() {
-				deadline := time.Now().Add(time.Minute)
-				for time.Now().Before(deadline) {
-					st := tr.Stats()
-					if r := st.Reporter; r.Written+r.Dropped+r.DroppedClosed+r.LinesLost >= st.Finished {
-						return
-					}
-					time.Sleep(100 * time.Microsecond)
-				}
-			},
+			sofa:  tr,
+			ctx:   opentracing.ContextWithSpan(context.Background(), tr.StartSpan("request")),
+			pace:  measure.Pacer(tr, sofaQueue),
+			drain: func() { measure.Drain(tr) },
 			close: func() { tr.Close() },
 			spans: func() int64 { return tr.Stats().Finished },
 			// Every span is sampled: one not written is lost,

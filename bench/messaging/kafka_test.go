@@ -148,34 +148,10 @@ func newTracer(b *testing.B) *tracer.Tracer {
 
 // accounted is the accounting of tr's spans.
 func accounted(tr *tracer.Tracer) setup {
-	n := 0
 	return setup{
-		// Every 1024 operations, wait while more than a quarter of the
-		// queue waits for the writer.
-		pace: func() {
-			if n++; n%1024 != 0 {
-				return
-			}
-			for {
-				st := tr.Stats()
-				if r := st.Reporter; st.Finished-r.Written-r.Unsampled-r.Dropped < sofaQueue/4 {
-					return
-				}
-				time.Sleep(100 * time.Microsecond)
-			}
-		},
-		// Every span reported has been written (its line handed to the
-		// page cache); closing the tracer (an fsync of every file, once
-		// per process) is left to the cleanup, outside the measurement.
-		drain: func() {
-			for {
-				st := tr.Stats()
-				if r := st.Reporter; r.Written+r.Unsampled+r.Dropped+r.LinesLost >= st.Finished {
-					return
-				}
-				time.Sleep(100 * time.Microsecond)
-			}
-		},
+		pace: measure.Pacer(tr, sofaQueue),
+		// Close (an fsync of every file) runs in the cleanup.
+		drain:   func() { measure.Drain(tr) },
 		spans:   func() int64 { return tr.Stats().Finished },
 		dropped: func() int64 { return tr.Stats().Reporter.Dropped },
 	}

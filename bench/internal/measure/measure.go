@@ -1,6 +1,6 @@
 // Package measure holds what the benchmarks of several packages measure
-// with: the process's CPU time, and OpenTelemetry SDK parts that count
-// spans.
+// with: the process's CPU time, the pacing and draining of a tracer's
+// span pipeline, and OpenTelemetry SDK parts that count spans.
 package measure
 
 import (
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
 // ProcessCPU is the CPU time (user + system) the process has used so far,
@@ -53,3 +55,37 @@ func (c *EndCounter) Shutdown(context.Context) error { return nil }
 
 // ForceFlush implements sdktrace.SpanProcessor.
 func (c *EndCounter) ForceFlush(context.Context) error { return nil }
+
+// Waiting is how many of the spans tr has finished its writer has not yet
+// written, dropped or lost.
+func Waiting(tr *tracer.Tracer) int64 {
+	st := tr.Stats()
+	r := st.Reporter
+	return st.Finished - r.Written - r.Unsampled - r.Dropped - r.DroppedClosed - r.LinesLost
+}
+
+// Pacer returns a function to call once per operation: every 1024th call
+// it waits while more than a quarter of tr's queue (of queueSize spans)
+// waits for the writer, so that a loop never outruns the writer into
+// drops (a dropped span costs no writing).
+func Pacer(tr *tracer.Tracer, queueSize int) func() {
+	n := 0
+	return func() {
+		if n++; n%1024 != 0 {
+			return
+		}
+		for Waiting(tr) >= int64(queueSize/4) {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+}
+
+// Drain waits, for at most a minute, until every span tr has finished is
+// written (its line handed to the page cache), dropped or lost. Closing
+// the tracer, an fsync of every file once per process, is left out.
+func Drain(tr *tracer.Tracer) {
+	deadline := time.Now().Add(time.Minute)
+	for Waiting(tr) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Microsecond)
+	}
+}
