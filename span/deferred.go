@@ -54,7 +54,7 @@ func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.Finish
 	case b.N == 0:
 		s.setFinal(tags)
 	case s.fits(len(tags)+b.N, b.Longest):
-		s.deferTo(src, b.KeyLens, len(tags))
+		s.deferTo(src, b, len(tags))
 		s.setFinal(tags)
 	default:
 		s.setFinal(tags)
@@ -65,13 +65,13 @@ func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.Finish
 	s.rec.owner.Report(s)
 }
 
-// deferTo makes src, with keys of lengths lens, the span's deferred tags,
-// in one allocation with room for n more tags of its own when they fit.
-func (s *Span) deferTo(src TagSource, lens uint64, n int) {
-	if lens == 0 {
-		lens = ^uint64(0)
+// deferTo makes src, of bounds b, the span's deferred tags, in one
+// allocation with room for n more tags of its own when they fit.
+func (s *Span) deferTo(src TagSource, b TagBounds, n int) {
+	if b.KeyLens == 0 {
+		b.KeyLens = ^uint64(0)
 	}
-	md := &moreDeferred{d: deferredTags{src: src, lens: lens}}
+	md := &moreDeferred{d: deferredTags{src: src, bounds: b}}
 	if s.more != nil {
 		md.more = *s.more
 	}
@@ -118,18 +118,18 @@ type moreDeferred struct {
 }
 
 type deferredTags struct {
-	src  TagSource
-	lens uint64 // TagBounds.KeyLens
-	done atomic.Bool
-	mu   sync.Mutex
-	tags []Tag // all the span's tags, once asked for
+	src    TagSource
+	bounds TagBounds // KeyLens set (zero: all lengths)
+	done   atomic.Bool
+	mu     sync.Mutex
+	tags   []Tag // all the span's tags, once asked for
 }
 
 // lookup returns the value of the deferred tag key, or nil; a string
 // longer than the span's limit (a source that understated its bounds) is
 // cut.
 func (d *deferredTags) lookup(s *Span, key string) any {
-	if d.lens&(1<<(len(key)%64)) == 0 {
+	if d.bounds.KeyLens&(1<<(len(key)%64)) == 0 {
 		return nil
 	}
 	v := d.src.Tag(key)
@@ -153,7 +153,7 @@ func (d *deferredTags) all(s *Span) []Tag {
 	if !d.done.Load() {
 		d.mu.Lock()
 		if !d.done.Load() {
-			d.tags = s.merge(s.ownTags(), d.src)
+			d.tags = s.merge(s.ownTags(), d.src, d.bounds.N)
 			d.done.Store(true)
 		}
 		d.mu.Unlock()
@@ -161,13 +161,13 @@ func (d *deferredTags) all(s *Span) []Tag {
 	return d.tags
 }
 
-// merge returns own followed by the tags of src whose keys own lacks, each
-// key at its first place with its last value, in one new slice. Tags past
-// the span's limits (a source that understated its bounds) are refused
-// and counted, as setTag refuses them.
-func (s *Span) merge(own []Tag, src TagSource) []Tag {
+// merge returns own followed by the tags of src (n of them, by its bounds)
+// whose keys own lacks, each key at its first place with its last value,
+// in one new slice. Tags past the span's limits (a source that understated
+// its bounds) are refused and counted, as setTag refuses them.
+func (s *Span) merge(own []Tag, src TagSource, n int) []Tag {
 	base := len(own)
-	all := src.AppendTags(append(make([]Tag, 0, base+src.Bounds().N), own...))
+	all := src.AppendTags(append(make([]Tag, 0, base+n), own...))
 	w := base
 	for _, t := range all[base:] {
 		if tagIndex(own, t.Key) >= 0 {

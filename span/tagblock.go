@@ -70,10 +70,8 @@ func (s *Span) SetTagBlock(b *TagBlock, tags ...Tag) {
 // canShare reports whether the span may refer to b: it has no tags yet
 // and b is not empty and within its limits as it is.
 func (s *Span) canShare(b *TagBlock) bool {
-	lim := &s.rec.limits
 	return !s.Ctx.done && s.Ctx.ntags == 0 && (s.more == nil || s.more.tags == nil) && len(b.Tags()) > 0 &&
-		(lim.MaxTags <= 0 || len(b.tags) <= lim.MaxTags) &&
-		(lim.MaxTagValueLen <= 0 || b.maxLen <= lim.MaxTagValueLen)
+		s.fits(len(b.tags), b.maxLen)
 }
 
 // index returns the position of key in the block (nil: none), or -1.
