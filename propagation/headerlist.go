@@ -33,7 +33,7 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 	size := 0
 	for i := range n {
 		k, v := l.Header(i)
-		kind, _ := classify(k)
+		kind := classify(k)
 		if i < listKinds {
 			kinds[i] = uint8(kind)
 		}
@@ -53,22 +53,15 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 		buf = make([]byte, 0, size)
 	}
 	for i := range n {
-		var (
-			kind    int
-			k, rest string
-			v       []byte
-		)
+		k, v := l.Header(i)
+		var kind int
 		if i < listKinds {
-			if kind = int(kinds[i]); kind == keyOther {
-				continue
-			}
-			k, v = l.Header(i)
-			rest = baggageRest(kind, k)
+			kind = int(kinds[i])
 		} else {
-			k, v = l.Header(i)
-			if kind, rest = classify(k); kind == keyOther {
-				continue
-			}
+			kind = classify(k)
+		}
+		if kind == keyOther {
+			continue
 		}
 		var s string
 		switch {
@@ -80,7 +73,7 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 			buf = append(buf, v...) // within its capacity: never moves
 			s = unsafe.String(&buf[off], len(v))
 		}
-		st.addKind(kind, k, rest, s)
+		st.addKind(kind, k, s)
 	}
 	return st.result()
 }
@@ -90,16 +83,4 @@ func extractList(l HeaderList, lim Limits, decode bool) (*span.Context, Result, 
 type ctxWithValues struct {
 	sc  span.Context
 	buf [128 - unsafe.Sizeof(span.Context{})]byte
-}
-
-// baggageRest is the rest that classify returns with kind for key k: what
-// follows a baggage prefix.
-func baggageRest(kind int, k string) string {
-	switch kind {
-	case keySysBaggage:
-		return k[len(SysBaggagePrefix):]
-	case keyBaggage:
-		return k[len(BaggagePrefix):]
-	}
-	return ""
 }

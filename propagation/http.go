@@ -225,7 +225,7 @@ const (
 	keyW3CBaggage
 )
 
-func classify(k string) (kind int, rest string) {
+func classify(k string) int {
 	// c|0x20 is the lowercase of an ASCII letter c, and no other byte
 	// maps to a lowercase letter: it picks the candidate of each length.
 	// The canonical names, as net/http stores them, and Java's spellings
@@ -233,29 +233,29 @@ func classify(k string) (kind int, rest string) {
 	switch len(k) {
 	case 2:
 		if strings.EqualFold(k, HeaderB3Single) {
-			return keyB3Single, ""
+			return keyB3Single
 		}
 	case 7:
 		if k == canonBaggage || strings.EqualFold(k, HeaderBaggage) {
-			return keyW3CBaggage, ""
+			return keyW3CBaggage
 		}
 	case 9:
 		if strings.EqualFold(k, HeadKey) {
-			return keyHead, ""
+			return keyHead
 		}
 	case 10:
 		if strings.EqualFold(k, HeaderSOFARpcID) {
-			return keySOFARpcID, ""
+			return keySOFARpcID
 		}
 	case 11:
 		switch k[0] | 0x20 {
 		case 'x':
 			if k == canonSpanID || k == HeaderSpanID || strings.EqualFold(k, HeaderSpanID) {
-				return keySpanID, ""
+				return keySpanID
 			}
 		case 't':
 			if strings.EqualFold(k, HeaderTraceparent) {
-				return keyTraceparent, ""
+				return keyTraceparent
 			}
 		}
 	case 12:
@@ -264,40 +264,52 @@ func classify(k string) (kind int, rest string) {
 			switch k[5] | 0x20 {
 			case 't':
 				if k == canonTraceID || k == HeaderTraceID || strings.EqualFold(k, HeaderTraceID) {
-					return keyTraceID, ""
+					return keyTraceID
 				}
 			case 's':
 				if k == canonSampled || strings.EqualFold(k, HeaderSampled) {
-					return keySampled, ""
+					return keySampled
 				}
 			}
 		case 's':
 			switch k[4] | 0x20 {
 			case '-':
 				if strings.EqualFold(k, HeaderSOFATraceID) {
-					return keySOFATraceID, ""
+					return keySOFATraceID
 				}
 			case 'p':
 				if strings.EqualFold(k, HeaderSOFAPenAttrs) {
-					return keyPenAttrs, ""
+					return keyPenAttrs
 				}
 			}
 		}
 	case 17:
 		if k == canonParentID || k == HeaderParentSpanID || strings.EqualFold(k, HeaderParentSpanID) {
-			return keyParentID, ""
+			return keyParentID
 		}
 	}
 	if len(k) <= len(BaggagePrefix) || k[0]|0x20 != 'b' {
-		return keyOther, ""
+		return keyOther
 	}
 	if len(k) > len(SysBaggagePrefix) && (k[:len(SysBaggagePrefix)] == SysBaggagePrefix || strings.EqualFold(k[:len(SysBaggagePrefix)], SysBaggagePrefix)) {
-		return keySysBaggage, k[len(SysBaggagePrefix):]
+		return keySysBaggage
 	}
 	if k[:len(BaggagePrefix)] == BaggagePrefix || strings.EqualFold(k[:len(BaggagePrefix)], BaggagePrefix) {
-		return keyBaggage, k[len(BaggagePrefix):]
+		return keyBaggage
 	}
-	return keyOther, ""
+	return keyOther
+}
+
+// baggageRest is what follows the baggage prefix of key k, of a baggage
+// kind.
+func baggageRest(kind int, k string) string {
+	switch kind {
+	case keySysBaggage:
+		return k[len(SysBaggagePrefix):]
+	case keyBaggage:
+		return k[len(BaggagePrefix):]
+	}
+	return ""
 }
 
 // textMapState gathers what a text-map carrier holds. The first value of
@@ -322,14 +334,13 @@ type textMapState struct {
 }
 
 func (st *textMapState) add(k, v string) {
-	if kind, rest := classify(k); kind != keyOther {
-		st.addKind(kind, k, rest, v)
+	if kind := classify(k); kind != keyOther {
+		st.addKind(kind, k, v)
 	}
 }
 
-// addKind records the value v of key k, of the given kind (not keyOther);
-// rest is what follows a baggage prefix.
-func (st *textMapState) addKind(kind int, k, rest, v string) {
+// addKind records the value v of key k, of the given kind (not keyOther).
+func (st *textMapState) addKind(kind int, k, v string) {
 	if st.err != nil {
 		return
 	}
@@ -398,6 +409,7 @@ func (st *textMapState) addKind(kind int, k, rest, v string) {
 	case keyTraceparent:
 		st.traceparent = v
 	case keyBaggage, keySysBaggage:
+		rest := baggageRest(kind, k)
 		if st.decode {
 			if dk, err := queryUnescape(rest); err == nil {
 				rest = dk
@@ -429,16 +441,16 @@ func (st *textMapState) addCanonical(h http.Header) bool {
 		return false
 	}
 	if len(tid) > 0 {
-		st.addKind(keyTraceID, canonTraceID, "", tid[0])
+		st.addKind(keyTraceID, canonTraceID, tid[0])
 	}
 	if len(sid) > 0 {
-		st.addKind(keySpanID, canonSpanID, "", sid[0])
+		st.addKind(keySpanID, canonSpanID, sid[0])
 	}
 	if len(pid) > 0 {
-		st.addKind(keyParentID, canonParentID, "", pid[0])
+		st.addKind(keyParentID, canonParentID, pid[0])
 	}
 	if len(smp) > 0 {
-		st.addKind(keySampled, canonSampled, "", smp[0])
+		st.addKind(keySampled, canonSampled, smp[0])
 	}
 	return true
 }
@@ -460,15 +472,14 @@ func extractHeader(h http.Header, lim Limits, decode bool) (*span.Context, Resul
 			if len(vs) == 0 {
 				continue
 			}
-			kind, rest := classify(k)
-			switch kind {
+			switch kind := classify(k); kind {
 			case keyOther:
 			case keyW3CBaggage: // a list that may span several headers
 				for _, v := range vs {
-					st.addKind(kind, k, rest, v)
+					st.addKind(kind, k, v)
 				}
 			default:
-				st.addKind(kind, k, rest, vs[0])
+				st.addKind(kind, k, vs[0])
 			}
 		}
 	}
