@@ -50,10 +50,13 @@ func (a *attrTags) Tag(key string) any {
 
 // AppendTags implements span.TagSource.
 func (a *attrTags) AppendTags(dst []span.Tag) []span.Tag {
-	for _, l := range [2][]attribute.KeyValue{a.attrs, a.late} {
-		for _, kv := range l {
-			dst = append(dst, span.Tag{Key: string(kv.Key), Value: tagValue(kv)})
-		}
+	return appendAttrTags(appendAttrTags(dst, a.attrs), a.late)
+}
+
+// appendAttrTags appends each attribute as a tag under its own key.
+func appendAttrTags(dst []span.Tag, attrs []attribute.KeyValue) []span.Tag {
+	for _, kv := range attrs {
+		dst = append(dst, span.Tag{Key: string(kv.Key), Value: tagValue(kv)})
 	}
 	return dst
 }

@@ -79,11 +79,7 @@ func (w *Span) IsRecording() bool {
 // SetAttributes implements trace.Span.
 func (w *Span) SetAttributes(kv ...attribute.KeyValue) {
 	if w.ot {
-		tags := make([]span.Tag, 0, len(kv))
-		for _, a := range kv {
-			tags = append(tags, span.Tag{Key: string(a.Key), Value: tagValue(a)})
-		}
-		w.sp.SetTags(tags...)
+		w.sp.SetTags(appendAttrTags(make([]span.Tag, 0, len(kv)), kv)...)
 		return
 	}
 	w.mu.Lock()
