@@ -57,7 +57,7 @@ func TestProduceToStoppedBroker(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("%d send lines", len(lines))
 	}
-	checkFields(t, lines[0], "result.code", "99", "error", traced.Error(), "kafka.partition", "-1", "kafka.offset", "-1")
+	logtest.Expect(t, "line 0", lines[0], map[string]string{"result.code": "99", "error": traced.Error(), "kafka.partition": "-1", "kafka.offset": "-1"})
 	if st := logtest.Stat(t, tr, kafkatrace.SendLayout); logtest.Count(st, map[string]string{"success": "N"}) != 1 {
 		t.Errorf("stat lines %v, want one failure", st)
 	}
@@ -77,5 +77,5 @@ func TestProduceRejected(t *testing.T) {
 	}
 	logtest.WaitFinished(t, tr, 1)
 	tr.Close()
-	checkFields(t, one(t, logtest.Digest(t, tr, kafkatrace.SendLayout)), "result.code", "99", "error", err.Error())
+	logtest.Expect(t, "send", logtest.One(t, "send lines", logtest.Digest(t, tr, kafkatrace.SendLayout)), map[string]string{"result.code": "99", "error": err.Error()})
 }

@@ -32,7 +32,7 @@ func processOne(t *testing.T, rec *kgo.Record) (logtest.Line, tracer.Stats) {
 	logtest.WaitFinished(t, tr, 1)
 	st := tr.Stats()
 	tr.Close()
-	return one(t, logtest.Digest(t, tr, kafkatrace.ConsumeLayout)), st
+	return logtest.One(t, "digest", logtest.Digest(t, tr, kafkatrace.ConsumeLayout)), st
 }
 
 func hdr(kv ...string) []kgo.RecordHeader {
@@ -52,7 +52,7 @@ func sum(m map[string]int64) (n int64) {
 
 func TestNoHeadersStartsRoot(t *testing.T) {
 	l, st := processOne(t, &kgo.Record{Topic: "t", Headers: hdr("content-type", "json")})
-	checkFields(t, l, "spanId", "0", "result.code", "00")
+	logtest.Expect(t, "l", l, map[string]string{"spanId": "0", "result.code": "00"})
 	if l.S("traceId") == "" || sum(st.Corrupted) != 0 {
 		t.Errorf("line %v, corrupted %v", l, st.Corrupted)
 	}
@@ -68,7 +68,7 @@ func TestCorruptHeaderStartsRootCounted(t *testing.T) {
 	} {
 		t.Run(strings.ReplaceAll(name, " ", "_"), func(t *testing.T) {
 			l, st := processOne(t, &kgo.Record{Topic: "t", Headers: h})
-			checkFields(t, l, "spanId", "0", "result.code", "00")
+			logtest.Expect(t, "l", l, map[string]string{"spanId": "0", "result.code": "00"})
 			if strings.ContainsAny(l.S("traceId"), "\"\n, ") || l.S("traceId") == "0a0fe91d156743109138810017302" {
 				t.Errorf("traceId %q taken from a corrupt header", l.S("traceId"))
 			}
@@ -106,6 +106,5 @@ func TestBaggageProducerToConsumer(t *testing.T) {
 	}
 	logtest.WaitFinished(t, worker, 1)
 	worker.Close()
-	checkFields(t, one(t, logtest.Digest(t, worker, kafkatrace.ConsumeLayout)),
-		"biz.baggage", "user=u%3D42%26x&", "sys.baggage", "zone=gz00b&", "spanId", "0.1.1")
+	logtest.Expect(t, "consume", logtest.One(t, "consume lines", logtest.Digest(t, worker, kafkatrace.ConsumeLayout)), map[string]string{"biz.baggage": "user=u%3D42%26x&", "sys.baggage": "zone=gz00b&", "spanId": "0.1.1"})
 }

@@ -58,8 +58,8 @@ func TestKcatJavaHeadersJoined(t *testing.T) {
 	})
 	logtest.WaitFinished(t, tr, 1)
 	tr.Close()
-	l := one(t, logtest.Digest(t, tr, kafkatrace.ConsumeLayout))
-	checkFields(t, l, "traceId", traceID, "spanId", "0.1.2.1", "biz.baggage", "user=u%3D42&", "sys.baggage", "zone=gz00b&")
+	l := logtest.One(t, "digest", logtest.Digest(t, tr, kafkatrace.ConsumeLayout))
+	logtest.Expect(t, "l", l, map[string]string{"traceId": traceID, "spanId": "0.1.2.1", "biz.baggage": "user=u%3D42&", "sys.baggage": "zone=gz00b&"})
 	if bag != "u=42" || sys != "gz00b" {
 		t.Errorf("baggage user=%q zone=%q, want u=42 and gz00b", bag, sys)
 	}
@@ -92,7 +92,7 @@ func TestKcatReadsOurHeaders(t *testing.T) {
 	}
 	logtest.WaitFinished(t, tr, 2)
 	tr.Close()
-	send := one(t, logtest.Digest(t, tr, kafkatrace.SendLayout))
+	send := logtest.One(t, "digest", logtest.Digest(t, tr, kafkatrace.SendLayout))
 	want := map[string]string{
 		"X-B3-TraceId": send.S("traceId"), "X-B3-SpanId": "0.1", "X-B3-ParentSpanId": "0",
 		"X-B3-Sampled": "true", "baggage-user": "u-42",

@@ -64,9 +64,9 @@ func TestHTTPProduceConsumeOneTrace(t *testing.T) {
 	front.Close()
 	worker.Close()
 
-	httpL := one(t, logtest.Digest(t, front, digest.HTTPServer))
-	send := one(t, logtest.Digest(t, front, kafkatrace.SendLayout))
-	cons1 := one(t, logtest.Digest(t, worker, kafkatrace.ConsumeLayout))
+	httpL := logtest.One(t, "digest", logtest.Digest(t, front, digest.HTTPServer))
+	send := logtest.One(t, "digest", logtest.Digest(t, front, kafkatrace.SendLayout))
+	cons1 := logtest.One(t, "digest", logtest.Digest(t, worker, kafkatrace.ConsumeLayout))
 	t.Logf("send: %v\nconsume: %v", send, cons1)
 	id := httpL.S("traceId")
 	for _, l := range []logtest.Line{send, cons1} {
@@ -83,10 +83,8 @@ func TestHTTPProduceConsumeOneTrace(t *testing.T) {
 	if want := send.S("spanId") + ".1"; cons1.S("spanId") != want {
 		t.Errorf("consume spanId %s, want %s (a child of the send span)", cons1.S("spanId"), want)
 	}
-	checkFields(t, send, "kafka.topic", topic, "span.kind", "client", "result.code", "00",
-		"current.thread.name", "kafkamq-send", "local.app", "front", "error", "")
-	checkFields(t, cons1, "kafka.topic", topic, "span.kind", "server", "result.code", "00",
-		"kafka.partition", send.S("kafka.partition"), "kafka.offset", send.S("kafka.offset"), "local.app", "worker")
+	logtest.Expect(t, "send", send, map[string]string{"kafka.topic": topic, "span.kind": "client", "result.code": "00", "current.thread.name": "kafkamq-send", "local.app": "front", "error": ""})
+	logtest.Expect(t, "cons1", cons1, map[string]string{"kafka.topic": topic, "span.kind": "server", "result.code": "00", "kafka.partition": send.S("kafka.partition"), "kafka.offset": send.S("kafka.offset"), "local.app": "worker"})
 	if p := send.S("kafka.partition"); p == "-1" || p == "" {
 		t.Errorf("send partition %q, want the one the broker assigned", p)
 	}
@@ -131,8 +129,8 @@ func TestProcessErrorAndPanic(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("%d lines", len(lines))
 	}
-	checkFields(t, lines[0], "result.code", "99", "error", "handler failed", "kafka.partition", "2", "kafka.offset", "7")
-	checkFields(t, lines[1], "result.code", "99", "error", "panic: boom")
+	logtest.Expect(t, "line 0", lines[0], map[string]string{"result.code": "99", "error": "handler failed", "kafka.partition": "2", "kafka.offset": "7"})
+	logtest.Expect(t, "line 1", lines[1], map[string]string{"result.code": "99", "error": "panic: boom"})
 	if st := logtest.Stat(t, tr, kafkatrace.ConsumeLayout); len(st) != 1 || st[0].S("success") != "N" || st[0].S("count") != "2" {
 		t.Errorf("stat %v", st)
 	}
@@ -155,23 +153,5 @@ func TestAnyTracer(t *testing.T) {
 	})
 	if n != 1 {
 		t.Errorf("processed %d", n)
-	}
-}
-
-func one(t testing.TB, lines []logtest.Line) logtest.Line {
-	t.Helper()
-	if len(lines) != 1 {
-		t.Fatalf("%d lines, want 1: %v", len(lines), lines)
-	}
-	return lines[0]
-}
-
-// checkFields compares fields of l, given as name, value pairs.
-func checkFields(t testing.TB, l logtest.Line, kv ...string) {
-	t.Helper()
-	for i := 0; i < len(kv); i += 2 {
-		if got := l.S(kv[i]); got != kv[i+1] {
-			t.Errorf("%s = %q, want %q (line %v)", kv[i], got, kv[i+1], l)
-		}
 	}
 }

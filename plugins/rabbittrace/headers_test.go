@@ -33,7 +33,7 @@ func processOne(t *testing.T, d amqp.Delivery) (logtest.Line, tracer.Stats) {
 	logtest.WaitFinished(t, tr, 1)
 	st := tr.Stats()
 	tr.Close()
-	return one(t, logtest.Digest(t, tr, rabbittrace.ConsumeLayout)), st
+	return logtest.One(t, "digest", logtest.Digest(t, tr, rabbittrace.ConsumeLayout)), st
 }
 
 func sum(m map[string]int64) (n int64) {
@@ -50,8 +50,7 @@ func TestJavaHeadersJoined(t *testing.T) {
 		"X-B3-TraceId": "0a0fe91d156743109138810017302", "X-B3-SpanId": []byte("0.2"),
 		"X-B3-ParentSpanId": "0", "X-B3-Sampled": "true", "baggage-user": "u%3D42", "priority": int32(5),
 	}})
-	checkFields(t, l, "traceId", "0a0fe91d156743109138810017302", "spanId", "0.2.1", "biz.baggage", "user=u%3D42&",
-		"exchange", "orders", "rountingKey", "created", "queueName", "")
+	logtest.Expect(t, "l", l, map[string]string{"traceId": "0a0fe91d156743109138810017302", "spanId": "0.2.1", "biz.baggage": "user=u%3D42&", "exchange": "orders", "rountingKey": "created", "queueName": ""})
 	if sum(st.Corrupted) != 0 {
 		t.Errorf("corrupted %v", st.Corrupted)
 	}
@@ -59,7 +58,7 @@ func TestJavaHeadersJoined(t *testing.T) {
 
 func TestNoHeadersStartsRoot(t *testing.T) {
 	l, st := processOne(t, amqp.Delivery{RoutingKey: "k"})
-	checkFields(t, l, "spanId", "0", "result.code", "00")
+	logtest.Expect(t, "l", l, map[string]string{"spanId": "0", "result.code": "00"})
 	if sum(st.Corrupted) != 0 {
 		t.Errorf("corrupted %v", st.Corrupted)
 	}
@@ -74,7 +73,7 @@ func TestCorruptHeaderStartsRootCounted(t *testing.T) {
 	} {
 		t.Run(strings.ReplaceAll(name, " ", "_"), func(t *testing.T) {
 			l, st := processOne(t, amqp.Delivery{Headers: h})
-			checkFields(t, l, "spanId", "0", "result.code", "00")
+			logtest.Expect(t, "l", l, map[string]string{"spanId": "0", "result.code": "00"})
 			if l.S("traceId") == "0a0fe91d156743109138810017302" || strings.ContainsAny(l.S("traceId"), "\" \n") {
 				t.Errorf("traceId %q taken from a corrupt header", l.S("traceId"))
 			}
@@ -111,8 +110,7 @@ func TestBaggagePublisherToConsumer(t *testing.T) {
 	}
 	logtest.WaitFinished(t, worker, 1)
 	worker.Close()
-	checkFields(t, one(t, logtest.Digest(t, worker, rabbittrace.ConsumeLayout)),
-		"biz.baggage", "user=u%3D42%26x&", "sys.baggage", "zone=gz00b&", "spanId", "0.1.1")
+	logtest.Expect(t, "consume", logtest.One(t, "consume lines", logtest.Digest(t, worker, rabbittrace.ConsumeLayout)), map[string]string{"biz.baggage": "user=u%3D42%26x&", "sys.baggage": "zone=gz00b&", "spanId": "0.1.1"})
 }
 
 // FuzzProcessHeaders: whatever string headers a delivery carries

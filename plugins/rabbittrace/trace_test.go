@@ -92,9 +92,9 @@ func TestHTTPPublishConsumeOneTrace(t *testing.T) {
 	front.Close()
 	worker.Close()
 
-	httpL := one(t, logtest.Digest(t, front, digest.HTTPServer))
-	send := one(t, logtest.Digest(t, front, rabbittrace.SendLayout))
-	cons := one(t, logtest.Digest(t, worker, rabbittrace.ConsumeLayout))
+	httpL := logtest.One(t, "digest", logtest.Digest(t, front, digest.HTTPServer))
+	send := logtest.One(t, "digest", logtest.Digest(t, front, rabbittrace.SendLayout))
+	cons := logtest.One(t, "digest", logtest.Digest(t, worker, rabbittrace.ConsumeLayout))
 	t.Logf("send: %v\nconsume: %v", send, cons)
 	id := httpL.S("traceId")
 	if send.S("traceId") != id || cons.S("traceId") != id || handlerTrace != id {
@@ -103,10 +103,8 @@ func TestHTTPPublishConsumeOneTrace(t *testing.T) {
 	if send.S("spanId") != httpL.S("spanId")+".1" || cons.S("spanId") != send.S("spanId")+".1" {
 		t.Errorf("span ids: http %s, send %s, consume %s", httpL.S("spanId"), send.S("spanId"), cons.S("spanId"))
 	}
-	checkFields(t, send, "exchange", "", "rountingKey", q, "error", "", "result.code", "00", "span.kind", "client",
-		"current.thread.name", "rabbitmq-send")
-	checkFields(t, cons, "exchange", "", "rountingKey", q, "queueName", q, "error", "", "result.code", "00",
-		"span.kind", "server", "local.app", "worker")
+	logtest.Expect(t, "send", send, map[string]string{"exchange": "", "rountingKey": q, "error": "", "result.code": "00", "span.kind": "client", "current.thread.name": "rabbitmq-send"})
+	logtest.Expect(t, "cons", cons, map[string]string{"exchange": "", "rountingKey": q, "queueName": q, "error": "", "result.code": "00", "span.kind": "server", "local.app": "worker"})
 	st := logtest.Stat(t, worker, rabbittrace.ConsumeLayout)
 	if logtest.Count(st, map[string]string{"queueName": q, "rountingKey": q, "success": "Y"}) != 1 {
 		t.Errorf("consume stat lines %v", st)
@@ -138,8 +136,8 @@ func TestNackedPublish(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("%d lines", len(lines))
 	}
-	checkFields(t, lines[0], "result.code", "00", "error", "")
-	checkFields(t, lines[1], "result.code", "99", "error", rabbittrace.ErrNotConfirmed.Error())
+	logtest.Expect(t, "line 0", lines[0], map[string]string{"result.code": "00", "error": ""})
+	logtest.Expect(t, "line 1", lines[1], map[string]string{"result.code": "99", "error": rabbittrace.ErrNotConfirmed.Error()})
 }
 
 // TestPublishToMissingExchange: in confirm mode, the broker closes the
@@ -156,8 +154,7 @@ func TestPublishToMissingExchange(t *testing.T) {
 	}
 	logtest.WaitFinished(t, tr, 1)
 	tr.Close()
-	checkFields(t, one(t, logtest.Digest(t, tr, rabbittrace.SendLayout)), "result.code", "99", "error", err.Error(),
-		"exchange", "sofatracer-no-such-exchange")
+	logtest.Expect(t, "send", logtest.One(t, "send lines", logtest.Digest(t, tr, rabbittrace.SendLayout)), map[string]string{"result.code": "99", "error": err.Error(), "exchange": "sofatracer-no-such-exchange"})
 }
 
 // TestPublishClientErrorUnchanged: the client's own errors (a closed
@@ -185,7 +182,7 @@ func TestPublishClientErrorUnchanged(t *testing.T) {
 	logtest.WaitFinished(t, tr, 2)
 	tr.Close()
 	for _, l := range logtest.Digest(t, tr, rabbittrace.SendLayout) {
-		checkFields(t, l, "result.code", "99")
+		logtest.Expect(t, "l", l, map[string]string{"result.code": "99"})
 	}
 }
 
@@ -202,23 +199,5 @@ func TestAnyTracer(t *testing.T) {
 	_ = rabbittrace.Process(context.Background(), tr, next(t, consume(t, ch, q)), func(context.Context) error { n++; return nil })
 	if n != 1 {
 		t.Errorf("processed %d", n)
-	}
-}
-
-func one(t testing.TB, lines []logtest.Line) logtest.Line {
-	t.Helper()
-	if len(lines) != 1 {
-		t.Fatalf("%d lines, want 1: %v", len(lines), lines)
-	}
-	return lines[0]
-}
-
-// checkFields compares fields of l, given as name, value pairs.
-func checkFields(t testing.TB, l logtest.Line, kv ...string) {
-	t.Helper()
-	for i := 0; i < len(kv); i += 2 {
-		if got := l.S(kv[i]); got != kv[i+1] {
-			t.Errorf("%s = %q, want %q (line %v)", kv[i], got, kv[i+1], l)
-		}
 	}
 }
