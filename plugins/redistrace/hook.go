@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/redis/go-redis/v9"
@@ -185,25 +184,6 @@ func setupCmd(name string, cmd redis.Cmder) bool {
 
 func upper(name string) any { return strings.ToUpper(name) }
 
-// startPool recycles the option that makes a span a child of the
-// context's span, so that starting one allocates only the span.
-var startPool = sync.Pool{New: func() any {
-	s := new(starter)
-	s.opts[0] = &s.ref
-	return s
-}}
-
-type starter struct {
-	ref  childOf
-	opts [1]opentracing.StartSpanOption
-}
-
-type childOf struct{ sc opentracing.SpanContext }
-
-func (c *childOf) Apply(o *opentracing.StartSpanOptions) {
-	o.References = append(o.References, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: c.sc})
-}
-
 // start begins a command's span, nil when the command is not traced.
 func (h *hook) start(ctx context.Context, method any) opentracing.Span {
 	parent := opentracing.SpanFromContext(ctx)
@@ -215,11 +195,7 @@ func (h *hook) start(ctx context.Context, method any) opentracing.Span {
 	if parent == nil {
 		sp = h.tr.StartSpan(op)
 	} else {
-		s := startPool.Get().(*starter)
-		s.ref.sc = parent.Context()
-		sp = h.tr.StartSpan(op, s.opts[:]...)
-		s.ref.sc = nil
-		startPool.Put(s)
+		sp = pluginutil.StartChild(h.tr, op, parent.Context())
 	}
 	pluginutil.SetTags(sp,
 		span.Tag{Key: span.TagComponent, Value: Component},

@@ -81,19 +81,13 @@ var startPool = sync.Pool{New: func() any {
 
 type starter struct {
 	at   startAt
-	ref  childOf
+	ref  pluginutil.ChildOf
 	opts [2]opentracing.StartSpanOption
 }
 
 type startAt struct{ t time.Time }
 
 func (s *startAt) Apply(o *opentracing.StartSpanOptions) { o.StartTime = s.t }
-
-type childOf struct{ sc opentracing.SpanContext }
-
-func (c *childOf) Apply(o *opentracing.StartSpanOptions) {
-	o.References = append(o.References, opentracing.SpanReference{Type: opentracing.ChildOfRef, ReferencedContext: c.sc})
-}
 
 // call is one driver call; its span is made when the call has returned,
 // so that a call answered with driver.ErrSkip (after which database/sql
@@ -135,11 +129,11 @@ func (m *meta) end(cl call, q string, c *conn, err error) {
 	s.at.t = cl.start
 	opts := s.opts[:1]
 	if cl.parent != nil {
-		s.ref.sc = cl.parent.Context()
+		s.ref.SC = cl.parent.Context()
 		opts = s.opts[:2]
 	}
 	sp := m.tr.StartSpan(m.operation, opts...)
-	s.ref.sc = nil
+	s.ref.SC = nil
 	startPool.Put(s)
 
 	var qv *query

@@ -7,10 +7,8 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
-	"github.com/sofatracer/sofatracer-go/internal/spanopt"
 	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
-	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
 // InjectMessage writes sc into a message's headers through w. A SOFATracer context is written as Java's B3 text map: X-B3-TraceId,
@@ -157,17 +155,4 @@ func RunMQ(ctx context.Context, sp opentracing.Span, fn func(context.Context) er
 		sp.Finish()
 	}
 	return err
-}
-
-// StartChild starts a span named op, a child of sc, as
-// tr.StartSpan(op, opentracing.ChildOf(sc)) does; for a SOFATracer
-// context and tracer, with spanopt.ChildOf: no allocation for the option,
-// its slice or the options.
-func StartChild(tr opentracing.Tracer, op string, sc opentracing.SpanContext) opentracing.Span {
-	if c, ok := sc.(*span.Context); ok {
-		if t, ok := tr.(*tracer.Tracer); ok {
-			return t.StartSpan(op, (*spanopt.ChildOf)(c))
-		}
-	}
-	return tr.StartSpan(op, opentracing.ChildOf(sc))
 }
