@@ -109,7 +109,7 @@ func NewDisk(cfg Config) (*Disk, error) {
 		enc:   digest.Encoder{App: cfg.App, JSON: cfg.JSON, Newline: cfg.Newline},
 		files: map[fileKey]*outFile{},
 	}
-	d.high = uint64(d.q.size() / 4)
+	d.high = uint64(min(d.q.size()/4, nudgeAt))
 	d.nudgeMask = min(63, max(d.high, 1)-1)
 	d.stat = newStatTable(d)
 	go d.run()
@@ -208,9 +208,9 @@ func (d *Disk) dir(loadTest bool) string {
 
 // run is the writer goroutine. Under load it polls the queue every
 // pollInterval instead of parking on it, so that producers do not pay for
-// waking it on every span; a producer that finds the queue a quarter full
-// nudges it at once. After idlePolls empty polls it parks until the next
-// span.
+// waking it on every span; a producer that finds more than nudgeAt spans
+// waiting (or a quarter of a smaller queue) nudges it at once. After
+// idlePolls empty polls it parks until the next span.
 func (d *Disk) run() {
 	defer close(d.done)
 	timer := time.NewTimer(pollInterval)
@@ -278,6 +278,13 @@ const (
 	pollInterval = 2 * time.Millisecond
 	idlePolls    = 500 // about a second without spans
 	drainMax     = 8192
+	// nudgeAt spans waiting wake the writer before its poll: it then
+	// takes spans in batches that are still in the CPU's caches and do
+	// not pile up in the heap for the garbage collector to mark. Against
+	// waiting for the 2 ms poll (500 spans at 250k spans/s) this cut the
+	// CPU per span of BenchmarkOtelHTTPHandler by about 0.7 µs; 32, 64 and
+	// 256 did a little worse.
+	nudgeAt = 128
 )
 
 // drain handles what is queued, up to a bound so that files get flushed
