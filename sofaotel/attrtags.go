@@ -1,8 +1,6 @@
 package sofaotel
 
 import (
-	"math"
-
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/sofatracer/sofatracer-go/span"
@@ -18,23 +16,9 @@ type attrTags Span
 
 var _ span.TagSource = (*attrTags)(nil)
 
-// Bounds implements span.TagSource. An array's text is not measured: it
-// counts as too long, so that the span's limits are applied at End.
-func (a *attrTags) Bounds() span.TagBounds {
-	b := span.TagBounds{N: len(a.attrs) + len(a.late)}
-	for _, l := range [2][]attribute.KeyValue{a.attrs, a.late} {
-		for _, kv := range l {
-			switch kv.Value.Type() {
-			case attribute.STRING:
-				b.Longest = max(b.Longest, len(kv.Value.AsString()))
-			case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE:
-				b.Longest = math.MaxInt
-			}
-			b.KeyLens |= 1 << (len(kv.Key) % 64)
-		}
-	}
-	return b
-}
+// Bounds implements span.TagSource: End measured the attributes while
+// reading them (see sem.read).
+func (a *attrTags) Bounds() span.TagBounds { return a.bounds }
 
 // Tag implements span.TagSource.
 func (a *attrTags) Tag(key string) any {

@@ -1,6 +1,7 @@
 package sofaotel
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -29,82 +30,237 @@ type sem struct {
 	dbSystem, dbName, dbQuery, dbOperation, dbSummary, dbCollection string
 
 	msgSystem, msgOp, msgDest, msgID string
+
+	bounds span.TagBounds // of every attribute read, for attrTags
 }
 
-// read fills s from attrs in one pass; a later attribute wins.
+// semField is the sem field an attribute key fills.
+type semField uint8
+
+const (
+	fNone semField = iota
+	fMethod
+	fMethodOrig
+	fURLFull
+	fScheme
+	fPath
+	fQuery
+	fTarget
+	fHost
+	fServerAddr
+	fServerPort
+	fClientAddr
+	fClientPort
+	fPeerAddr
+	fPeerPort
+	fPeerService
+	fErrorType
+	fStatus
+	fReqSize
+	fRespSize
+	fRPCSystem
+	fRPCService
+	fRPCMethod
+	fRPCMethodOrig
+	fRPCCode
+	fGrpcCode
+	fDBSystem
+	fDbName
+	fDbQuery
+	fDbOperation
+	fDBSummary
+	fDbCollection
+	fMsgSystem
+	fMsgOp
+	fMsgDest
+	fMsgID
+)
+
+// semKeys maps every attribute key sem reads, current and old names, to
+// its field.
+var semKeys = map[string]semField{
+	"http.request.method":          fMethod,
+	"http.method":                  fMethod,
+	"http.request.method_original": fMethodOrig,
+	"url.full":                     fURLFull,
+	"http.url":                     fURLFull,
+	"url.scheme":                   fScheme,
+	"http.scheme":                  fScheme,
+	"url.path":                     fPath,
+	"url.query":                    fQuery,
+	"http.target":                  fTarget,
+	"http.host":                    fHost,
+	"server.address":               fServerAddr,
+	"net.host.name":                fServerAddr,
+	"net.peer.name":                fServerAddr,
+	"server.port":                  fServerPort,
+	"net.host.port":                fServerPort,
+	"net.peer.port":                fServerPort,
+	"client.address":               fClientAddr,
+	"http.client_ip":               fClientAddr,
+	"client.port":                  fClientPort,
+	"network.peer.address":         fPeerAddr,
+	"net.sock.peer.addr":           fPeerAddr,
+	"network.peer.port":            fPeerPort,
+	"net.sock.peer.port":           fPeerPort,
+	"service.peer.name":            fPeerService,
+	"peer.service":                 fPeerService,
+	"error.type":                   fErrorType,
+	"http.response.status_code":    fStatus,
+	"http.status_code":             fStatus,
+	"http.request.body.size":       fReqSize,
+	"http.request_content_length":  fReqSize,
+	"http.response.body.size":      fRespSize,
+	"http.response_content_length": fRespSize,
+	"rpc.system.name":              fRPCSystem,
+	"rpc.system":                   fRPCSystem,
+	"rpc.service":                  fRPCService,
+	"rpc.method":                   fRPCMethod,
+	"rpc.method_original":          fRPCMethodOrig,
+	"rpc.response.status_code":     fRPCCode,
+	"rpc.status_code":              fRPCCode,
+	"rpc.grpc.status_code":         fGrpcCode,
+	"db.system.name":               fDBSystem,
+	"db.system":                    fDBSystem,
+	"db.namespace":                 fDbName,
+	"db.name":                      fDbName,
+	"db.query.text":                fDbQuery,
+	"db.statement":                 fDbQuery,
+	"db.operation.name":            fDbOperation,
+	"db.operation":                 fDbOperation,
+	"db.query.summary":             fDBSummary,
+	"db.collection.name":           fDbCollection,
+	"db.sql.table":                 fDbCollection,
+	"messaging.system":             fMsgSystem,
+	"messaging.operation.type":     fMsgOp,
+	"messaging.operation":          fMsgOp,
+	"messaging.destination.name":   fMsgDest,
+	"messaging.message.id":         fMsgID,
+}
+
+// semIndex is semKeys as an open-addressing table: a lookup costs a few
+// arithmetic operations and usually one string compare, where a switch
+// over the keys cost three times as much per attribute at End.
+var semIndex = func() (t [semIndexSize]struct {
+	key string
+	f   semField
+}) {
+	for k, f := range semKeys {
+		h := semHash(k)
+		for t[h].key != "" {
+			h = (h + 1) & (semIndexSize - 1)
+		}
+		t[h].key, t[h].f = k, f
+	}
+	return t
+}()
+
+const semIndexSize = 256 // a power of two, over four times len(semKeys)
+
+func semHash(k string) uint {
+	n := uint(len(k))
+	return (n*37 + uint(k[0])*7 + uint(k[n/2])*11 + uint(k[n-1])*13 + uint(k[n*3/4])) & (semIndexSize - 1)
+}
+
+// fieldOf returns the field key fills, fNone when sem does not read it.
+func fieldOf(k string) semField {
+	if k == "" {
+		return fNone
+	}
+	for h := semHash(k); ; h = (h + 1) & (semIndexSize - 1) {
+		e := &semIndex[h]
+		if e.key == k {
+			return e.f
+		}
+		if e.key == "" {
+			return fNone
+		}
+	}
+}
+
+// read fills s from attrs in one pass; a later attribute wins. It also
+// measures them for span.TagBounds.
 func (s *sem) read(attrs []attribute.KeyValue) {
 	for _, a := range attrs {
 		v := a.Value
-		switch a.Key {
-		case "http.request.method", "http.method":
+		s.bounds.N++
+		s.bounds.KeyLens |= 1 << (len(a.Key) % 64)
+		switch v.Type() {
+		case attribute.STRING:
+			s.bounds.Longest = max(s.bounds.Longest, len(v.AsString()))
+		case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE:
+			s.bounds.Longest = math.MaxInt // an array's text is not measured
+		}
+		switch fieldOf(string(a.Key)) {
+		case fMethod:
 			s.method = v.Emit()
-		case "http.request.method_original":
+		case fMethodOrig:
 			s.methodOrig = v.Emit()
-		case "url.full", "http.url":
+		case fURLFull:
 			s.urlFull = v.Emit()
-		case "url.scheme", "http.scheme":
+		case fScheme:
 			s.scheme = v.Emit()
-		case "url.path":
+		case fPath:
 			s.path = v.Emit()
-		case "url.query":
+		case fQuery:
 			s.query = v.Emit()
-		case "http.target":
+		case fTarget:
 			s.target = v.Emit()
-		case "http.host":
+		case fHost:
 			s.host = v.Emit()
-		case "server.address", "net.host.name", "net.peer.name":
+		case fServerAddr:
 			s.serverAddr = v.Emit()
-		case "server.port", "net.host.port", "net.peer.port":
+		case fServerPort:
 			s.serverPort = v
-		case "client.address", "http.client_ip":
+		case fClientAddr:
 			s.clientAddr = v.Emit()
-		case "client.port":
+		case fClientPort:
 			s.clientPort = v
-		case "network.peer.address", "net.sock.peer.addr":
+		case fPeerAddr:
 			s.peerAddr = v.Emit()
-		case "network.peer.port", "net.sock.peer.port":
+		case fPeerPort:
 			s.peerPort = v
-		case "service.peer.name", "peer.service":
+		case fPeerService:
 			s.peerService = v.Emit()
-		case "error.type":
+		case fErrorType:
 			s.errorType = v.Emit()
-		case "http.response.status_code", "http.status_code":
+		case fStatus:
 			s.status, s.hasStatus = intOf(v)
-		case "http.request.body.size", "http.request_content_length":
+		case fReqSize:
 			s.reqSize, s.hasReqSize = intOf(v)
-		case "http.response.body.size", "http.response_content_length":
+		case fRespSize:
 			s.respSize, s.hasRespSize = intOf(v)
-		case "rpc.system.name", "rpc.system":
+		case fRPCSystem:
 			s.rpcSystem = v.Emit()
-		case "rpc.service":
+		case fRPCService:
 			s.rpcService = v.Emit()
-		case "rpc.method":
+		case fRPCMethod:
 			s.rpcMethod = v.Emit()
-		case "rpc.method_original":
+		case fRPCMethodOrig:
 			s.rpcMethodOrig = v.Emit()
-		case "rpc.response.status_code", "rpc.status_code":
+		case fRPCCode:
 			s.rpcCode = v.Emit()
-		case "rpc.grpc.status_code":
+		case fGrpcCode:
 			s.grpcCode, s.hasGrpcCode = intOf(v)
-		case "db.system.name", "db.system":
+		case fDBSystem:
 			s.dbSystem = v.Emit()
-		case "db.namespace", "db.name":
+		case fDbName:
 			s.dbName = v.Emit()
-		case "db.query.text", "db.statement":
+		case fDbQuery:
 			s.dbQuery = v.Emit()
-		case "db.operation.name", "db.operation":
+		case fDbOperation:
 			s.dbOperation = v.Emit()
-		case "db.query.summary":
+		case fDBSummary:
 			s.dbSummary = v.Emit()
-		case "db.collection.name", "db.sql.table":
+		case fDbCollection:
 			s.dbCollection = v.Emit()
-		case "messaging.system":
+		case fMsgSystem:
 			s.msgSystem = v.Emit()
-		case "messaging.operation.type", "messaging.operation":
+		case fMsgOp:
 			s.msgOp = v.Emit()
-		case "messaging.destination.name":
+		case fMsgDest:
 			s.msgDest = v.Emit()
-		case "messaging.message.id":
+		case fMsgID:
 			s.msgID = v.Emit()
 		}
 	}
@@ -151,7 +307,7 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 // or server, database, messaging; none makes it a biz span). The
 // attributes are those set at the start, then the later ones; each is a
 // tag under its own key as well (see attrTags).
-func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late []attribute.KeyValue, st codes.Code, errText string, d time.Duration) []span.Tag {
+func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late []attribute.KeyValue, st codes.Code, errText string, dur func() time.Duration) ([]span.Tag, span.TagBounds) {
 	t := dst
 	var s sem
 	s.read(attrs)
@@ -168,7 +324,7 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late [
 	case s.dbSystem == "redis":
 		t, failed = s.redis(t, name, failed)
 	case s.dbSystem != "":
-		t, failed = s.db(t, failed, d)
+		t, failed = s.db(t, failed, dur())
 	case s.msgSystem != "":
 		t = s.messaging(kind, t, failed)
 	default:
@@ -182,7 +338,7 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late [
 			t = add(t, span.TagErrorMessage, errText)
 		}
 	}
-	return t
+	return t, s.bounds
 }
 
 func add(t []span.Tag, k string, v any) []span.Tag { return append(t, span.Tag{Key: k, Value: v}) }

@@ -3,6 +3,7 @@ package sofaotel
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -93,6 +94,29 @@ func TestSemanticConventionsToDigestLines(t *testing.T) {
 			if got != want {
 				t.Errorf("%s: %s = %q, want %q (line %v)", c.name, k, got, want, line)
 			}
+		}
+	}
+}
+
+// TestFieldOf: the hashed table finds every key sem reads, and nothing
+// else, including keys that share a slot's hash.
+func TestFieldOf(t *testing.T) {
+	if len(semKeys)*4 > semIndexSize {
+		t.Fatalf("%d keys in a table of %d: grow semIndexSize", len(semKeys), semIndexSize)
+	}
+	for k, f := range semKeys {
+		if got := fieldOf(k); got != f {
+			t.Errorf("fieldOf(%q) = %d, want %d", k, got, f)
+		}
+		for _, other := range []string{k + "x", k[:len(k)-1], strings.ToUpper(k), "x" + k[1:]} {
+			if _, known := semKeys[other]; !known && fieldOf(other) != fNone {
+				t.Errorf("fieldOf(%q) = %d, want none", other, fieldOf(other))
+			}
+		}
+	}
+	for _, k := range []string{"", "a", "user_agent.original", "network.protocol.version", "http.route"} {
+		if fieldOf(k) != fNone {
+			t.Errorf("fieldOf(%q) = %d, want none", k, fieldOf(k))
 		}
 	}
 }

@@ -20,7 +20,9 @@ import (
 // into the span's tags when it ends, so that the digest layout their
 // semantic conventions call for is chosen once, from all of them.
 type Span struct {
-	noop.Span
+	// trace.Span, a no-op span, answers the methods a later version of the
+	// API adds (an interface: 16 bytes where noop.Span took 80).
+	trace.Span
 	sp       *span.Span
 	p        *TracerProvider
 	kind     trace.SpanKind
@@ -41,14 +43,17 @@ type Span struct {
 	errMsg string // the last recorded error, for error.message
 	sc     trace.SpanContext
 
-	node  spanCtx               // the context a Start returned
-	late0 [3]attribute.KeyValue // late's first array: otelhttp sets up to 3
+	node   spanCtx               // the context a Start returned
+	late0  [3]attribute.KeyValue // late's first array: otelhttp sets up to 3
+	bounds span.TagBounds        // of attrs and late, set by End
 }
 
 var _ trace.Span = (*Span)(nil)
 
+var noopSpan trace.Span = noop.Span{}
+
 func (p *TracerProvider) wrap(s *span.Span, kind trace.SpanKind, ts trace.TraceState, ot bool) *Span {
-	return &Span{sp: s, p: p, kind: kind, parentTS: ts, ot: ot}
+	return &Span{Span: noopSpan, sp: s, p: p, kind: kind, parentTS: ts, ot: ot}
 }
 
 // SOFASpan returns the sofatracer span behind the view.
@@ -178,12 +183,15 @@ func (w *Span) End(opts ...trace.SpanEndOption) {
 	w.ended = true
 	attrs, late, st, desc, errMsg := w.attrs, w.late, w.status, w.desc, w.errMsg
 	w.mu.Unlock()
-	d := time.Since(w.sp.StartTime())
-	if !fin.FinishTime.IsZero() {
-		d = fin.FinishTime.Sub(w.sp.StartTime())
+	dur := func() time.Duration { // the database layout's only
+		if !fin.FinishTime.IsZero() {
+			return fin.FinishTime.Sub(w.sp.StartTime())
+		}
+		return time.Since(w.sp.StartTime())
 	}
 	var buf [16]span.Tag // FinishDeferred copies them: most spans need no heap
-	tags := semconvTags(buf[:0], w.kind, w.sp.OperationName(), attrs, late, st, firstNonEmpty(desc, errMsg), d)
+	tags, bounds := semconvTags(buf[:0], w.kind, w.sp.OperationName(), attrs, late, st, firstNonEmpty(desc, errMsg), dur)
+	w.bounds = bounds // read by attrTags.Bounds; written before the span is shared
 	w.sp.FinishDeferred(tags, (*attrTags)(w), fin)
 }
 
