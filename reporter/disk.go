@@ -216,6 +216,7 @@ func (d *Disk) run() {
 	timer := time.NewTimer(pollInterval)
 	defer timer.Stop()
 	lastTick := d.cfg.Now()
+	lastFlush := lastTick
 	idle := 0
 	for {
 		if d.closed.Load() {
@@ -223,13 +224,19 @@ func (d *Disk) run() {
 			return
 		}
 		n := d.drain()
-		if n > 0 {
+		now := d.cfg.Now()
+		if n == 0 || now.Sub(lastFlush) >= pollInterval {
+			// A write has a fixed cost (the inode's times, the journal):
+			// under load the lines of several nudged drains share one.
 			d.flushAll()
+			lastFlush = now
+		}
+		if n > 0 {
 			idle = 0
 		} else {
 			idle++
 		}
-		if now := d.cfg.Now(); now.Sub(lastTick) >= time.Second {
+		if now.Sub(lastTick) >= time.Second {
 			lastTick = now
 			d.warnDrops()
 		}
