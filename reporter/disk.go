@@ -109,7 +109,10 @@ func NewDisk(cfg Config) (*Disk, error) {
 		enc:   digest.Encoder{App: cfg.App, JSON: cfg.JSON, Newline: cfg.Newline},
 		files: map[fileKey]*outFile{},
 	}
-	d.high = uint64(min(d.q.size()/4, nudgeAt))
+	d.high = uint64(d.q.size() / 4)
+	if runtime.GOMAXPROCS(0) > 1 {
+		d.high = min(d.high, nudgeAt)
+	}
 	d.nudgeMask = min(63, max(d.high, 1)-1)
 	d.stat = newStatTable(d)
 	go d.run()
@@ -208,15 +211,14 @@ func (d *Disk) dir(loadTest bool) string {
 
 // run is the writer goroutine. Under load it polls the queue every
 // pollInterval instead of parking on it, so that producers do not pay for
-// waking it on every span; a producer that finds more than nudgeAt spans
-// waiting (or a quarter of a smaller queue) nudges it at once. After
-// idlePolls empty polls it parks until the next span.
+// waking it on every span; a producer that finds a quarter of the queue
+// waiting (nudgeAt spans, when the writer can run beside it) nudges it at
+// once. After idlePolls empty polls it parks until the next span.
 func (d *Disk) run() {
 	defer close(d.done)
 	timer := time.NewTimer(pollInterval)
 	defer timer.Stop()
 	lastTick := d.cfg.Now()
-	lastFlush := lastTick
 	idle := 0
 	for {
 		if d.closed.Load() {
@@ -224,19 +226,13 @@ func (d *Disk) run() {
 			return
 		}
 		n := d.drain()
-		now := d.cfg.Now()
-		if n == 0 || now.Sub(lastFlush) >= pollInterval {
-			// A write has a fixed cost (the inode's times, the journal):
-			// under load the lines of several nudged drains share one.
-			d.flushAll()
-			lastFlush = now
-		}
 		if n > 0 {
+			d.flushAll()
 			idle = 0
 		} else {
 			idle++
 		}
-		if now.Sub(lastTick) >= time.Second {
+		if now := d.cfg.Now(); now.Sub(lastTick) >= time.Second {
 			lastTick = now
 			d.warnDrops()
 		}
@@ -285,12 +281,14 @@ const (
 	pollInterval = 2 * time.Millisecond
 	idlePolls    = 500 // about a second without spans
 	drainMax     = 8192
-	// nudgeAt spans waiting wake the writer before its poll: it then
-	// takes spans in batches that are still in the CPU's caches and do
-	// not pile up in the heap for the garbage collector to mark. Against
-	// waiting for the 2 ms poll (500 spans at 250k spans/s) this cut the
-	// CPU per span of BenchmarkOtelHTTPHandler by about 0.7 µs; 32, 64 and
-	// 256 did a little worse.
+	// nudgeAt spans waiting wake the writer before its poll when
+	// GOMAXPROCS > 1: it then takes spans in batches that are still in the
+	// CPU's caches and do not pile up in the heap for the garbage
+	// collector to mark. Against waiting for the 2 ms poll (500 spans at
+	// 250k spans/s) this cut the CPU per span of BenchmarkOtelHTTPHandler
+	// by about 0.7 µs; 32, 64 and 256 did a little worse. With one P the
+	// writer cannot run beside the application: an early nudge would only
+	// make it interrupt the application more often.
 	nudgeAt = 128
 )
 
