@@ -109,10 +109,7 @@ func NewDisk(cfg Config) (*Disk, error) {
 		enc:   digest.Encoder{App: cfg.App, JSON: cfg.JSON, Newline: cfg.Newline},
 		files: map[fileKey]*outFile{},
 	}
-	d.high = uint64(d.q.size() / 4)
-	if runtime.GOMAXPROCS(0) > 1 {
-		d.high = min(d.high, nudgeAt)
-	}
+	d.high = uint64(min(d.q.size()/4, nudgeAt))
 	d.nudgeMask = min(63, max(d.high, 1)-1)
 	d.stat = newStatTable(d)
 	go d.run()
@@ -154,7 +151,9 @@ func (d *Disk) Report(s *span.Span) {
 
 // nudge wakes the writer, at most one pending signal at a time.
 func (d *Disk) nudge() {
-	d.parked.Store(false)
+	if d.parked.Load() { // a store would take the line every producer reads
+		d.parked.Store(false)
+	}
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -211,9 +210,9 @@ func (d *Disk) dir(loadTest bool) string {
 
 // run is the writer goroutine. Under load it polls the queue every
 // pollInterval instead of parking on it, so that producers do not pay for
-// waking it on every span; a producer that finds a quarter of the queue
-// waiting (nudgeAt spans, when the writer can run beside it) nudges it at
-// once. After idlePolls empty polls it parks until the next span.
+// waking it on every span; a producer that finds more than nudgeAt spans
+// waiting (a quarter of a smaller queue) nudges it at once. After
+// idlePolls empty polls it parks until the next span.
 func (d *Disk) run() {
 	defer close(d.done)
 	timer := time.NewTimer(pollInterval)
@@ -281,14 +280,13 @@ const (
 	pollInterval = 2 * time.Millisecond
 	idlePolls    = 500 // about a second without spans
 	drainMax     = 8192
-	// nudgeAt spans waiting wake the writer before its poll when
-	// GOMAXPROCS > 1: it then takes spans in batches that are still in the
-	// CPU's caches and do not pile up in the heap for the garbage
-	// collector to mark. Against waiting for the 2 ms poll (500 spans at
-	// 250k spans/s) this cut the CPU per span of BenchmarkOtelHTTPHandler
-	// by about 0.7 µs; 32, 64 and 256 did a little worse. With one P the
-	// writer cannot run beside the application: an early nudge would only
-	// make it interrupt the application more often.
+	// More than nudgeAt spans waiting wake the writer before its poll
+	// (checked at every 64th position): it then takes spans in batches
+	// that are still in the CPU's caches and do not pile up in the heap
+	// for the garbage collector to mark. Against waiting for the 2 ms poll
+	// (500 spans at 250k spans/s) this cut the CPU per span of
+	// BenchmarkOtelHTTPHandler by about 0.7 µs; 32, 64 and 256 did a
+	// little worse, and Kafka's benchmarks did not move at -cpu 1 or 2.
 	nudgeAt = 128
 )
 

@@ -1,7 +1,6 @@
 package reporter
 
 import (
-	"runtime"
 	"sync"
 	"testing"
 
@@ -80,29 +79,25 @@ func TestRingConcurrentProducersLoseNothing(t *testing.T) {
 	}
 }
 
-// TestNudgeThreshold: a producer nudges the writer once a quarter of the
-// queue waits, or already at nudgeAt spans when the writer can run beside
-// it (GOMAXPROCS > 1); the threshold is checked every 64th position, or
-// at every one of a tiny queue.
+// TestNudgeThreshold: a producer nudges the writer once more than
+// nudgeAt spans wait, or a quarter of a smaller queue; the threshold is
+// checked every 64th position, or at every one of a tiny queue.
 func TestNudgeThreshold(t *testing.T) {
 	for _, c := range []struct {
-		procs, queue int
-		high, mask   uint64
+		queue      int
+		high, mask uint64
 	}{
-		{1, 8192, 2048, 63},
-		{2, 8192, nudgeAt, 63},
-		{2, 256, 64, 63},
-		{1, 256, 64, 63},
-		{4, 16, 4, 3},
+		{8192, nudgeAt, 63},
+		{256, 64, 63},
+		{16, 4, 3},
+		{1, 0, 0},
 	} {
-		prev := runtime.GOMAXPROCS(c.procs)
 		d, err := NewDisk(Config{Dir: t.TempDir(), QueueSize: c.queue})
-		runtime.GOMAXPROCS(prev)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d.high != c.high || d.nudgeMask != c.mask {
-			t.Errorf("GOMAXPROCS %d, queue %d: nudge at %d (mask %d), want %d (mask %d)", c.procs, c.queue, d.high, d.nudgeMask, c.high, c.mask)
+			t.Errorf("queue %d: nudge past %d (mask %d), want %d (mask %d)", c.queue, d.high, d.nudgeMask, c.high, c.mask)
 		}
 		d.Close()
 	}
