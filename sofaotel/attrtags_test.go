@@ -3,7 +3,10 @@ package sofaotel
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
+
+	"github.com/opentracing/opentracing-go"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -70,5 +73,56 @@ func TestAttributeTagsOverLimits(t *testing.T) {
 	sp.End()
 	if v := c.byName(t, "long").Tag("long"); v != "0123456789abcdef...(truncated)" {
 		t.Fatalf("long value %v", v)
+	}
+}
+
+// End measures the attributes, set at Start and later, for the span's
+// TagBounds as a separate pass over them would: their number, the longest
+// string (an array counts as too long to measure) and the key lengths.
+func TestEndMeasuresAttributeBounds(t *testing.T) {
+	tr, _ := newTracer(t, "app")
+	for _, c := range []struct {
+		name        string
+		start, late []attribute.KeyValue
+	}{
+		{"none", nil, nil},
+		{"scalars", []attribute.KeyValue{attribute.String("http.request.method", "GET"), attribute.Int("n", 1), attribute.Bool("b", true), attribute.Float64("f", 1.5)},
+			[]attribute.KeyValue{attribute.String("a.rather.long.key.name", "a longer string value")}},
+		{"array", []attribute.KeyValue{attribute.String("url.path", "/x")}, []attribute.KeyValue{attribute.StringSlice("l", []string{"a"})}},
+		{"int array at start", []attribute.KeyValue{attribute.Int64Slice("ns", []int64{1, 2})}, nil},
+	} {
+		_, sp := NewTracerProvider(tr).Tracer("t").Start(context.Background(), c.name, trace.WithAttributes(c.start...))
+		sp.SetAttributes(c.late...)
+		sp.End()
+		want := span.TagBounds{N: len(c.start) + len(c.late)}
+		for _, kv := range append(append([]attribute.KeyValue{}, c.start...), c.late...) {
+			want.KeyLens |= 1 << (len(kv.Key) % 64)
+			switch kv.Value.Type() {
+			case attribute.STRING:
+				want.Longest = max(want.Longest, len(kv.Value.AsString()))
+			case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE, attribute.STRINGSLICE:
+				want.Longest = math.MaxInt
+			}
+		}
+		if got := (*attrTags)(sp.(*Span)).Bounds(); got != want {
+			t.Errorf("%s: bounds %+v, want %+v", c.name, got, want)
+		}
+	}
+}
+
+// AddLink, answered by the embedded no-op span, is safe on a span started
+// through the provider and on the view of an OpenTracing span.
+func TestAddLinkIsIgnored(t *testing.T) {
+	tr, _ := newTracer(t, "app")
+	p := NewTracerProvider(tr)
+	ctx, otel := p.Tracer("t").Start(context.Background(), "otel")
+	ot := tr.StartSpan("ot")
+	view := trace.SpanFromContext(opentracing.ContextWithSpan(ctx, ot))
+	if w, ok := view.(*Span); !ok || w.SOFASpan() != ot {
+		t.Fatalf("no view of the OpenTracing span: %T", view)
+	}
+	for _, s := range []trace.Span{otel, view} {
+		s.AddLink(trace.Link{SpanContext: otel.SpanContext()})
+		s.End()
 	}
 }

@@ -145,6 +145,9 @@ var semIndex = func() (t [semIndexSize]struct {
 	key string
 	f   semField
 }) {
+	if len(semKeys)*4 > semIndexSize {
+		panic("sofaotel: semIndexSize is too small for semKeys") // a full table would never end a lookup
+	}
 	for k, f := range semKeys {
 		h := semHash(k)
 		for t[h].key != "" {

@@ -20,8 +20,9 @@ import (
 // into the span's tags when it ends, so that the digest layout their
 // semantic conventions call for is chosen once, from all of them.
 type Span struct {
-	// trace.Span, a no-op span, answers the methods a later version of the
-	// API adds (an interface: 16 bytes where noop.Span took 80).
+	// trace.Span, a no-op span, answers AddLink (links are not recorded)
+	// and the methods a later version of the API adds; an interface, 16
+	// bytes where noop.Span took 80.
 	trace.Span
 	sp       *span.Span
 	p        *TracerProvider
@@ -31,8 +32,8 @@ type Span struct {
 	// attributes become tags at once, and its plugin owns its tags.
 	ot bool
 
-	// Guarded by mu (the small fields together: the struct stays in the
-	// 512-byte size class).
+	// Guarded by mu (the small fields together: the struct, 472 bytes,
+	// stays in the 480-byte size class).
 	mu     sync.Mutex
 	ended  bool
 	scDone bool
