@@ -362,7 +362,17 @@ type outFile struct {
 	buf     []byte
 	lines   int64
 	digest  bool
+	// region is a digest file's buffer outside the Go heap (see
+	// offHeap), released by free when the file closes; buf goes back to
+	// it after each write. A line that does not fit in it is appended
+	// in the heap, as append does.
+	region []byte
+	free   func()
 }
+
+// regionSlack is the room a digest buffer has past BatchBytes, where it is
+// written: the line that crosses BatchBytes must fit.
+const regionSlack = 64 << 10
 
 // lastFile remembers the digest file of the last span: spans of one layout
 // come in runs, so most spans skip the map lookup.
@@ -392,6 +402,15 @@ func newOutFile(d *Disk, name string, loadTest, isDigest bool) *outFile {
 	cfg.Dir = d.dir(loadTest)
 	cfg.Name = name
 	f := &outFile{d: d, cfg: cfg, digest: isDigest}
+	if isDigest {
+		// The writer keeps up to BatchBytes of lines per file for as long
+		// as the process runs. In the heap they would count towards the
+		// garbage collector's goal, and with a small heap make it collect
+		// more often (BenchmarkOtelHTTPHandler: about 10 % more cycles
+		// and +0.2 µs CPU per request).
+		f.region, f.free = offHeap(d.cfg.BatchBytes + regionSlack)
+		f.buf = f.region
+	}
 	f.open()
 	return f
 }
@@ -435,7 +454,12 @@ func (d *Disk) flush(f *outFile) {
 }
 
 func (f *outFile) write() bool {
-	defer func() { f.buf, f.lines = f.buf[:0], 0 }()
+	defer func() {
+		f.buf, f.lines = f.buf[:0], 0
+		if f.region != nil {
+			f.buf = f.region
+		}
+	}()
 	if !f.open() {
 		f.lost()
 		return false
@@ -466,6 +490,11 @@ func (f *outFile) close() {
 	if f.f != nil {
 		f.f.Sync()
 		f.f.Close()
+	}
+	if f.free != nil {
+		f.buf, f.region = nil, nil
+		f.free()
+		f.free = nil
 	}
 }
 

@@ -1,6 +1,8 @@
 package reporter_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,6 +121,54 @@ func TestDiskCountsEverySpanAcrossClose(t *testing.T) {
 		if got := st.Written + st.Unsampled + st.Dropped + st.DroppedClosed + st.LinesLost; got != st.Reported {
 			t.Fatalf("round %d: written %d + unsampled %d + dropped %d + closed %d + lost %d = %d, reported %d",
 				round, st.Written, st.Unsampled, st.Dropped, st.DroppedClosed, st.LinesLost, got, st.Reported)
+		}
+	}
+}
+
+// Lines are written whole and in order whether they fit the writer's
+// buffer, cross its flush threshold or are larger than the whole buffer
+// (which then grows in the heap for that write and is reused after it).
+func TestDiskWritesLinesLargerThanItsBuffer(t *testing.T) {
+	tr, err := tracer.New(tracer.WithAppName("maker"), tracer.WithLogDir(t.TempDir()), tracer.WithSpanLimits(64, 1<<20, 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	sizes := []int{10, 200 << 10, 10, 3000, 70 << 10, 10, 200 << 10, 200 << 10, 10}
+	dir := t.TempDir()
+	d, err := reporter.NewDisk(reporter.Config{Dir: dir, App: "disk", JSON: true, StatInterval: time.Hour, BatchBytes: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		for i, n := range sizes {
+			s := tr.StartSpan("op", opentracing.Tag{Key: "component", Value: "net/http"}, opentracing.Tag{Key: "span.kind", Value: "server"},
+				opentracing.Tag{Key: "http.url", Value: fmt.Sprintf("/%d/%d/", round, i) + strings.Repeat("x", n)})
+			s.Finish()
+			d.Report(s.(*span.Span))
+		}
+		time.Sleep(5 * time.Millisecond) // let the writer write between rounds, too
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(d.DigestPath(digest.HTTPServer, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\r\n"), "\r\n")
+	if len(lines) != 3*len(sizes) {
+		t.Fatalf("%d lines, want %d", len(lines), 3*len(sizes))
+	}
+	for j, line := range lines {
+		round, i := j/len(sizes), j%len(sizes)
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line %d (%d bytes): %v", j, len(line), err)
+		}
+		want := fmt.Sprintf("/%d/%d/", round, i) + strings.Repeat("x", sizes[i])
+		if m["request.url"] != want {
+			t.Fatalf("line %d: request.url of %d bytes, want %d", j, len(fmt.Sprint(m["request.url"])), len(want))
 		}
 	}
 }
