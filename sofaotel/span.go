@@ -32,17 +32,16 @@ type Span struct {
 	// attributes become tags at once, and its plugin owns its tags.
 	ot bool
 
-	// Guarded by mu (the small fields together: the struct, 472 bytes,
-	// stays in the 480-byte size class).
+	// Guarded by mu (the small fields together: the struct, 416 bytes,
+	// fills its size class).
 	mu     sync.Mutex
 	ended  bool
-	scDone bool
 	status codes.Code
 	attrs  []attribute.KeyValue // the start options' own slice
 	late   []attribute.KeyValue // set later, kept apart so attrs is not copied
 	desc   string
-	errMsg string // the last recorded error, for error.message
-	sc     trace.SpanContext
+	errMsg string             // the last recorded error, for error.message
+	sc     *trace.SpanContext // made by the first SpanContext: most spans never need it
 
 	node   spanCtx               // the context a Start returned
 	late0  [3]attribute.KeyValue // late's first array: otelhttp sets up to 3
@@ -66,10 +65,11 @@ func (w *Span) SOFASpan() *span.Span { return w.sp }
 func (w *Span) SpanContext() trace.SpanContext {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.scDone {
-		w.sc, w.scDone = spanContext(&w.sp.Ctx, w.parentTS, false), true
+	if w.sc == nil {
+		sc := spanContext(&w.sp.Ctx, w.parentTS, false)
+		w.sc = &sc
 	}
-	return w.sc
+	return *w.sc
 }
 
 // IsRecording implements trace.Span: true until the span ends.

@@ -71,13 +71,28 @@ func (s *Span) deferTo(src TagSource, b TagBounds, n int) {
 	if b.KeyLens == 0 {
 		b.KeyLens = ^uint64(0)
 	}
-	md := &moreDeferred{d: deferredTags{src: src, bounds: b}}
+	var (
+		md  *moreDeferred
+		arr []Tag // room for the span's tags, when they move out of tagBuf
+	)
+	_, own := s.tagParts()
+	switch total := len(own) + n; {
+	case s.more != nil && s.more.tags != nil, total <= inlineTags, total > 8:
+		md = new(moreDeferred) // the tags stay where they are, or grow as SetTag grows them
+	case total <= 6: // an HTTP server span's layout tags
+		m := new(moreDeferred6)
+		md, arr = &m.moreDeferred, m.arr[:0]
+	default:
+		m := new(moreDeferred8)
+		md, arr = &m.moreDeferred, m.arr[:0]
+	}
+	md.d = deferredTags{src: src, bounds: b}
 	if s.more != nil {
 		md.more = *s.more
 	}
 	s.more, s.Ctx.deferred = &md.more, true
-	if _, own := s.tagParts(); md.more.tags == nil && len(own)+n > inlineTags && len(own)+n <= len(md.arr) {
-		s.moveTagsTo(own, md.arr[:0])
+	if arr != nil {
+		s.moveTagsTo(own, arr)
 	}
 }
 
@@ -113,8 +128,19 @@ func (s *Span) setFinal(tags []Tag) {
 // span's more points at its head, and Ctx.deferred says so.
 type moreDeferred struct {
 	more
-	d   deferredTags
-	arr [8]Tag // the first array of more.tags, when the span's tags fit
+	d deferredTags
+}
+
+// moreDeferred6 and moreDeferred8 add the first array of more.tags, sized
+// for the span's tags (each fills its allocation size class).
+type moreDeferred6 struct {
+	moreDeferred
+	arr [6]Tag
+}
+
+type moreDeferred8 struct {
+	moreDeferred
+	arr [8]Tag
 }
 
 type deferredTags struct {
