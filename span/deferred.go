@@ -86,7 +86,7 @@ func (s *Span) deferTo(src TagSource, b TagBounds, n int) {
 		m := new(moreDeferred8)
 		md, arr = &m.moreDeferred, m.arr[:0]
 	}
-	md.d = deferredTags{src: src, bounds: b}
+	md.d.src, md.d.bounds = src, b // by field: a struct copy costs a bulk write barrier
 	if s.more != nil {
 		md.more = *s.more
 	}
