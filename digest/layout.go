@@ -331,12 +331,12 @@ func Classify(s *span.Span) *Layout {
 	}
 	server := kind == span.KindServer || kind == span.KindConsumer
 	switch {
-	case comp != "" && rpcComponents[comp] || comp == "" && s.Tag(span.TagProtocol) != nil:
+	case (comp != "" && rpcComponents[comp]) || (comp == "" && s.Tag(span.TagProtocol) != nil):
 		if server {
 			return RPCServer
 		}
 		return RPCClient
-	case comp != "" && httpComponents[comp] || s.Tag(span.TagHTTPMethod) != nil:
+	case (comp != "" && httpComponents[comp]) || s.Tag(span.TagHTTPMethod) != nil:
 		if server {
 			return HTTPServer
 		}

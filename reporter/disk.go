@@ -363,9 +363,9 @@ type outFile struct {
 	lines   int64
 	digest  bool
 	// region is a digest file's buffer outside the Go heap (see
-	// offHeap), released by free when the file closes; buf goes back to
-	// it after each write. A line that does not fit in it is appended
-	// in the heap, as append does.
+	// offHeap; nil where there is none), released by free when the file
+	// closes; buf goes back to it after each write. A line that does not
+	// fit in it is appended in the heap, as append does.
 	region []byte
 	free   func()
 }
@@ -408,8 +408,11 @@ func newOutFile(d *Disk, name string, loadTest, isDigest bool) *outFile {
 		// garbage collector's goal, and with a small heap make it collect
 		// more often (BenchmarkOtelHTTPHandler: about 10 % more cycles
 		// and +0.2 µs CPU per request).
-		f.region, f.free = offHeap(d.cfg.BatchBytes + regionSlack)
-		f.buf = f.region
+		region, free, err := offHeap(d.cfg.BatchBytes + regionSlack)
+		if err != nil {
+			d.cfg.SelfLog.Limited("offheap", time.Minute, LevelWarn, "digest buffers stay in the Go heap: %v", err)
+		}
+		f.region, f.free, f.buf = region, free, region
 	}
 	f.open()
 	return f

@@ -134,7 +134,7 @@ func TestDiskWritesLinesLargerThanItsBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close()
-	sizes := []int{10, 200 << 10, 10, 3000, 70 << 10, 10, 200 << 10, 200 << 10, 10}
+	sizes := []int{10, 200 << 10, 10, 3000, 5000, 70 << 10, 10, 200 << 10, 200 << 10, 10}
 	dir := t.TempDir()
 	d, err := reporter.NewDisk(reporter.Config{Dir: dir, App: "disk", JSON: true, StatInterval: time.Hour, BatchBytes: 4096})
 	if err != nil {

@@ -41,7 +41,7 @@ type Span struct {
 	late   []attribute.KeyValue // set later, kept apart so attrs is not copied
 	desc   string
 	errMsg string             // the last recorded error, for error.message
-	sc     *trace.SpanContext // made by the first SpanContext: most spans never need it
+	sc     *trace.SpanContext // made by the first SpanContext: a span nobody asks (an otelhttp server span) never needs it
 
 	node   spanCtx               // the context a Start returned
 	late0  [3]attribute.KeyValue // late's first array: otelhttp sets up to 3
