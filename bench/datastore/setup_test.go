@@ -83,30 +83,16 @@ func newSetup(b *testing.B, name string) setup {
 			dropped: func() int64 { st := tr.Stats(); return st.Finished - st.Reporter.Written },
 		}
 	case otelN:
-		// WithBlocking: a full queue makes the span's end wait rather
-		// than drop the span, the SDK's own pacing.
-		exp, ended := new(measure.CountingExporter), new(measure.EndCounter)
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
-			sdktrace.WithSpanProcessor(ended),
-			sdktrace.WithBatcher(exp, sdktrace.WithBlocking()))
-		withTimeout := func(f func(context.Context) error) func() {
-			return func() {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				f(ctx)
-			}
-		}
-		shutdown := withTimeout(tp.Shutdown)
-		b.Cleanup(shutdown)
-		ctx, _ := tp.Tracer("bench").Start(context.Background(), "request")
+		sdk := measure.NewSDK(b)
+		ctx, _ := sdk.TP.Tracer("bench").Start(context.Background(), "request")
 		return setup{
-			tp:      tp,
+			tp:      sdk.TP,
 			ctx:     ctx,
 			pace:    func() {},
-			drain:   withTimeout(tp.ForceFlush),
-			close:   shutdown,
-			spans:   ended.N.Load,
-			dropped: func() int64 { return ended.N.Load() - exp.N.Load() },
+			drain:   sdk.Flush,
+			close:   sdk.Shutdown,
+			spans:   sdk.Ended,
+			dropped: sdk.Dropped,
 		}
 	}
 	none := func() {}

@@ -3,13 +3,11 @@ package messaging_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kotel"
 	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sofatracer/sofatracer-go/bench/internal/measure"
 	"github.com/sofatracer/sofatracer-go/plugins/kafkatrace"
@@ -94,27 +92,15 @@ func newSetup(b *testing.B, name string) setup {
 		}
 		return s
 	case otelK:
-		// WithBlocking: a full queue makes the span's end wait rather
-		// than drop the span, the SDK's own pacing.
-		exp, ended := new(measure.CountingExporter), new(measure.EndCounter)
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
-			sdktrace.WithSpanProcessor(ended),
-			sdktrace.WithBatcher(exp, sdktrace.WithBlocking()))
-		withTimeout := func(f func(context.Context) error) func() {
-			return func() {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				f(ctx)
-			}
-		}
-		b.Cleanup(withTimeout(tp.Shutdown))
+		sdk := measure.NewSDK(b)
+		tp := sdk.TP
 		kt := kotel.NewTracer(kotel.TracerProvider(tp), kotel.TracerPropagator(propagation.TraceContext{}))
 		ctx, _ := tp.Tracer("bench").Start(context.Background(), "parent")
 		return setup{
 			pace:    func() {},
-			drain:   withTimeout(tp.ForceFlush), // every span exported
-			spans:   ended.N.Load,
-			dropped: func() int64 { return ended.N.Load() - exp.N.Load() },
+			drain:   sdk.Flush, // every span exported
+			spans:   sdk.Ended,
+			dropped: sdk.Dropped,
 			hooks:   kt,
 			ctx:     ctx,
 			process: func(_ context.Context, r *kgo.Record, fn func(context.Context) error) error {

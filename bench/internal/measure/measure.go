@@ -7,6 +7,7 @@ import (
 	"context"
 	"sync/atomic"
 	"syscall"
+	"testing"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -89,3 +90,40 @@ func Drain(tr *tracer.Tracer) {
 		time.Sleep(100 * time.Microsecond)
 	}
 }
+
+// SDK is the OpenTelemetry SDK set up as bench/'s peer: AlwaysSample, a
+// batch span processor with WithBlocking (a full queue makes a span's end
+// wait rather than drop it, the SDK's own pacing) and an exporter that
+// counts and drops every span. Its shutdown is registered as b's cleanup.
+type SDK struct {
+	TP *sdktrace.TracerProvider
+	// Flush exports every span ended so far; Shutdown ends the provider.
+	// Each waits at most a minute.
+	Flush, Shutdown func()
+	exp             CountingExporter
+	ended           EndCounter
+}
+
+// NewSDK starts the SDK peer for b.
+func NewSDK(b testing.TB) *SDK {
+	s := &SDK{}
+	s.TP = sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(&s.ended),
+		sdktrace.WithBatcher(&s.exp, sdktrace.WithBlocking()))
+	withTimeout := func(f func(context.Context) error) func() {
+		return func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			f(ctx)
+		}
+	}
+	s.Flush, s.Shutdown = withTimeout(s.TP.ForceFlush), withTimeout(s.TP.Shutdown)
+	b.Cleanup(s.Shutdown)
+	return s
+}
+
+// Ended counts the spans ended so far.
+func (s *SDK) Ended() int64 { return s.ended.N.Load() }
+
+// Dropped counts the spans ended and not exported.
+func (s *SDK) Dropped() int64 { return s.ended.N.Load() - s.exp.N.Load() }
