@@ -96,7 +96,7 @@ func TestEndMeasuresAttributeBounds(t *testing.T) {
 		sp.End()
 		want := span.TagBounds{N: len(c.start) + len(c.late)}
 		for _, kv := range append(append([]attribute.KeyValue{}, c.start...), c.late...) {
-			want.KeyLens |= 1 << (len(kv.Key) % 64)
+			want.KeyLens |= span.KeyLenBit(string(kv.Key))
 			switch kv.Value.Type() {
 			case attribute.STRING:
 				want.Longest = max(want.Longest, len(kv.Value.AsString()))

@@ -29,8 +29,13 @@ type TagSource interface {
 type TagBounds struct {
 	N       int    // how many tags AppendTags appends
 	Longest int    // the length of the longest string value
-	KeyLens uint64 // bit len(key)%64 set for the key of each tag; zero: keys of any length
+	KeyLens uint64 // KeyLenBit of the key of each tag, or-ed; zero: keys of any length
 }
+
+// KeyLenBit is the bit of TagBounds.KeyLens that a key of this length
+// sets: bit len(key)%64. A lookup of a key whose bit is not set skips the
+// source.
+func KeyLenBit(key string) uint64 { return 1 << (len(key) % 64) }
 
 // FinishDeferred sets tags as SetTags does, then finishes the span as
 // FinishWithOptions does, adding the tags of src after the span's own; a
@@ -155,7 +160,7 @@ type deferredTags struct {
 // longer than the span's limit (a source that understated its bounds) is
 // cut.
 func (d *deferredTags) lookup(s *Span, key string) any {
-	if d.bounds.KeyLens&(1<<(len(key)%64)) == 0 {
+	if d.bounds.KeyLens&KeyLenBit(key) == 0 {
 		return nil
 	}
 	v := d.src.Tag(key)

@@ -26,14 +26,14 @@ func (s *sliceSource) Bounds() TagBounds {
 		if v, ok := t.Value.(string); ok {
 			b.Longest = max(b.Longest, len(v))
 		}
-		b.KeyLens |= 1 << (len(t.Key) % 64)
+		b.KeyLens |= KeyLenBit(t.Key)
 	}
 	return b
 }
 
 func (s *sliceSource) Tag(key string) any {
 	s.reads.Add(1)
-	if s.Bounds().KeyLens&(1<<(len(key)%64)) == 0 {
+	if s.Bounds().KeyLens&KeyLenBit(key) == 0 {
 		panic("Tag(" + key + "): the span asked for a key of a length no tag has")
 	}
 	for i := len(s.tags) - 1; i >= 0; i-- {

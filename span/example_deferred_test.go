@@ -20,7 +20,7 @@ func (h headers) Bounds() span.TagBounds {
 	for _, l := range h {
 		k, _, _ := strings.Cut(l, ": ")
 		b.Longest = max(b.Longest, len(l))
-		b.KeyLens |= 1 << (len(k) % 64)
+		b.KeyLens |= span.KeyLenBit(k)
 	}
 	return b
 }
