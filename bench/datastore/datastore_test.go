@@ -14,6 +14,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
+	"github.com/sofatracer/sofatracer-go/internal/testenv"
 	"github.com/sofatracer/sofatracer-go/plugins/redistrace"
 	"github.com/sofatracer/sofatracer-go/plugins/sqltrace"
 )
@@ -33,7 +34,7 @@ func sqlWorkload(name, driver, env string) workload {
 	return workload{"sql/" + name, func(b *testing.B, s setup) func() {
 		dsn := "file:" + filepath.Join(b.TempDir(), "bench.db")
 		if env != "" {
-			dsn = getenv(b, env)
+			dsn = testenv.Server(b, env)
 		}
 		var sdb *sql.DB
 		var err error
@@ -68,7 +69,7 @@ const redisKey = "bench:datastore"
 // bare, with redistrace or with redisotel.
 func redisWorkload(name string, pipeline bool) workload {
 	return workload{"redis/" + name, func(b *testing.B, s setup) func() {
-		rdb := redis.NewClient(&redis.Options{Addr: getenv(b, "SOFA_TEST_REDIS_ADDR")})
+		rdb := redis.NewClient(&redis.Options{Addr: testenv.Server(b, "SOFA_TEST_REDIS_ADDR")})
 		b.Cleanup(func() { rdb.Close() })
 		switch {
 		case s.sofa != nil:

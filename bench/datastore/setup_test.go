@@ -2,7 +2,6 @@ package datastore
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -25,20 +24,6 @@ const (
 )
 
 var variants = []string{bare, sofa, otelN}
-
-// getenv returns the variable's value; without it the benchmark is skipped,
-// or fails when SOFA_TEST_REQUIRED=1.
-func getenv(b *testing.B, name string) string {
-	b.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
-			b.Fatalf("%s is not set (start the servers: eval \"$(bash tools/services/run.sh start)\")", name)
-		}
-		b.Skipf("%s is not set: start the servers with eval \"$(bash tools/services/run.sh start)\"", name)
-	}
-	return v
-}
 
 // setup is one variant's tracing: the tracer or provider the plugin is
 // given, the context the calls are made in (holding a request's span, as

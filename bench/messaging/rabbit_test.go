@@ -2,12 +2,12 @@ package messaging_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/opentracing/opentracing-go"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/sofatracer/sofatracer-go/internal/testenv"
 	"github.com/sofatracer/sofatracer-go/plugins/rabbittrace"
 )
 
@@ -15,13 +15,7 @@ import (
 // of SOFA_TEST_RABBITMQ_URL, with the bare client and with
 // rabbittrace.Publish from a context holding a parent span.
 func BenchmarkRabbitPublish(b *testing.B) {
-	url := os.Getenv("SOFA_TEST_RABBITMQ_URL")
-	if url == "" {
-		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
-			b.Fatal("SOFA_TEST_RABBITMQ_URL is not set")
-		}
-		b.Skip("SOFA_TEST_RABBITMQ_URL is not set: run under tools/services/run.sh")
-	}
+	url := testenv.Server(b, "SOFA_TEST_RABBITMQ_URL")
 	for _, name := range []string{bare, sofa} {
 		b.Run(name, func(b *testing.B) {
 			conn, err := amqp.Dial(url)

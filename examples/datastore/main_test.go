@@ -18,32 +18,19 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/internal/testenv"
 	"github.com/sofatracer/sofatracer-go/plugins/nethttp"
 	"github.com/sofatracer/sofatracer-go/plugins/redistrace"
 	"github.com/sofatracer/sofatracer-go/plugins/sqltrace"
 	"github.com/sofatracer/sofatracer-go/tracer"
 )
 
-// env returns the variable's value; without it the test is skipped, or
-// fails when SOFA_TEST_REQUIRED=1.
-func env(t testing.TB, name string) string {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
-			t.Fatalf("%s is not set (start the servers: eval \"$(bash tools/services/run.sh start)\")", name)
-		}
-		t.Skipf("%s is not set: start the servers with eval \"$(bash tools/services/run.sh start)\"", name)
-	}
-	return v
-}
-
 // TestRun runs the program with SQLite and the test Redis: it prints the
 // answers and every digest file, the first request's calls in its trace.
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	if err := run([]string{"-dir", dir, "-redis", env(t, "SOFA_TEST_REDIS_ADDR")}, &out); err != nil {
+	if err := run([]string{"-dir", dir, "-redis", testenv.Server(t, "SOFA_TEST_REDIS_ADDR")}, &out); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
@@ -67,7 +54,7 @@ func TestLogDirFromEnv(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("SOFA_TRACER_LOG_DIR", dir)
 	var out bytes.Buffer
-	if err := run([]string{"-redis", env(t, "SOFA_TEST_REDIS_ADDR")}, &out); err != nil {
+	if err := run([]string{"-redis", testenv.Server(t, "SOFA_TEST_REDIS_ADDR")}, &out); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "redis-digest.log")); err != nil {
@@ -87,8 +74,8 @@ func TestOneTrace(t *testing.T) {
 	defer tr.Close()
 	dbs := []*sql.DB{}
 	for _, d := range [][2]string{
-		{"pgx", env(t, "SOFA_TEST_POSTGRES_DSN")},
-		{"mysql", env(t, "SOFA_TEST_MYSQL_DSN")},
+		{"pgx", testenv.Server(t, "SOFA_TEST_POSTGRES_DSN")},
+		{"mysql", testenv.Server(t, "SOFA_TEST_MYSQL_DSN")},
 		{"sqlite", "file:" + filepath.Join(t.TempDir(), "one.db")},
 	} {
 		db, err := sqltrace.Open(tr, d[0], d[1])
@@ -98,7 +85,7 @@ func TestOneTrace(t *testing.T) {
 		defer db.Close()
 		dbs = append(dbs, db)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: env(t, "SOFA_TEST_REDIS_ADDR")})
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.Server(t, "SOFA_TEST_REDIS_ADDR")})
 	defer rdb.Close()
 	rdb.AddHook(redistrace.NewHook(tr))
 

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sofatracer/sofatracer-go/internal/testenv"
 )
 
 var traceRE = regexp.MustCompile(`"traceId":"([^"]+)"`)
@@ -49,14 +51,7 @@ func TestDemoKafka(t *testing.T) {
 }
 
 func TestDemoRabbitMQ(t *testing.T) {
-	url := os.Getenv("SOFA_TEST_RABBITMQ_URL")
-	if url == "" {
-		msg := "SOFA_TEST_RABBITMQ_URL is not set: run under tools/services/run.sh"
-		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	url := testenv.Server(t, "SOFA_TEST_RABBITMQ_URL")
 	runDemo(t, "-dir", t.TempDir(), "-amqp", url)
 }
 

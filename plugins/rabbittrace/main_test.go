@@ -2,13 +2,14 @@ package rabbittrace_test
 
 import (
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/goleak"
+
+	"github.com/sofatracer/sofatracer-go/internal/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -22,14 +23,7 @@ const urlEnv = "SOFA_TEST_RABBITMQ_URL"
 // SOFA_TEST_REQUIRED=1.
 func dial(t testing.TB) *amqp.Connection {
 	t.Helper()
-	url := os.Getenv(urlEnv)
-	if url == "" {
-		msg := urlEnv + " is not set: run the test under tools/services/run.sh, which starts RabbitMQ"
-		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	url := testenv.Server(t, urlEnv)
 	c, err := amqp.Dial(url)
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)

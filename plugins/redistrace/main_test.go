@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/internal/testenv"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/logtest"
 	"github.com/sofatracer/sofatracer-go/plugins/redistrace"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -25,14 +26,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // skipped, or fails when SOFA_TEST_REQUIRED=1.
 func addr(t testing.TB) string {
 	t.Helper()
-	v := os.Getenv("SOFA_TEST_REDIS_ADDR")
-	if v == "" {
-		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
-			t.Fatal("SOFA_TEST_REDIS_ADDR is not set (start the servers: eval \"$(bash tools/services/run.sh start)\")")
-		}
-		t.Skip("SOFA_TEST_REDIS_ADDR is not set: start the servers with eval \"$(bash tools/services/run.sh start)\"")
-	}
-	return v
+	return testenv.Server(t, "SOFA_TEST_REDIS_ADDR")
 }
 
 // client returns a client of the test server, traced by tr when tr is

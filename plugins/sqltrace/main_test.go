@@ -20,6 +20,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/internal/testenv"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/logtest"
 	"github.com/sofatracer/sofatracer-go/plugins/sqltrace"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -43,28 +44,14 @@ type backend struct {
 	rows                 string // a query returning 1000 rows
 }
 
-// env returns the variable's value; without it the test is skipped, or
-// fails when SOFA_TEST_REQUIRED=1.
-func env(t testing.TB, name string) string {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("SOFA_TEST_REQUIRED") == "1" {
-			t.Fatalf("%s is not set (start the servers: eval \"$(bash tools/services/run.sh start)\")", name)
-		}
-		t.Skipf("%s is not set: start the servers with eval \"$(bash tools/services/run.sh start)\"", name)
-	}
-	return v
-}
-
 func postgres(t testing.TB) backend {
-	return backend{name: "postgresql", driver: "pgx", dsn: env(t, "SOFA_TEST_POSTGRES_DSN"),
+	return backend{name: "postgresql", driver: "pgx", dsn: testenv.Server(t, "SOFA_TEST_POSTGRES_DSN"),
 		dbType: "postgresql", dbName: "sofa", peer: "127.0.0.1:15432", arg: "$1",
 		sleep: "SELECT pg_sleep(5)", rows: "SELECT g FROM generate_series(1, 1000) AS g"}
 }
 
 func mysql(t testing.TB) backend {
-	return backend{name: "mariadb", driver: "mysql", dsn: env(t, "SOFA_TEST_MYSQL_DSN"),
+	return backend{name: "mariadb", driver: "mysql", dsn: testenv.Server(t, "SOFA_TEST_MYSQL_DSN"),
 		dbType: "mysql", dbName: "sofa", peer: "127.0.0.1:13306", arg: "?",
 		sleep: "SELECT SLEEP(5)", rows: "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < 1000) SELECT g FROM s"}
 }
