@@ -138,11 +138,28 @@ func eval[T any](tb testing.TB, ctx context.Context, js string) T {
 	return v
 }
 
-// wait polls a predicate until it is true.
+// wait polls a predicate until it is true. A poll whose page context went
+// away (the document was replaced while it ran: "Cannot find context with
+// specified id") starts again in the new one, within the same deadline.
 func wait(tb testing.TB, ctx context.Context, js string, d time.Duration) {
 	tb.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	deadline := time.Now().Add(d)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		if lostContext(err) && time.Now().Before(deadline) {
+			continue
+		}
 		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText.slice(0, 2000)`))
 		tb.Fatalf("waiting for %s: %v\npage: %s", js, err, body)
 	}
+}
+
+// lostContext reports whether err is the DevTools protocol's answer to a
+// script whose execution context was destroyed by a new document.
+func lostContext(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") || strings.Contains(msg, "Execution context was destroyed")
 }
