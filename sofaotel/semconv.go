@@ -196,37 +196,37 @@ func (s *sem) read(attrs []attribute.KeyValue) {
 		}
 		switch fieldOf(string(a.Key)) {
 		case fMethod:
-			s.method = v.Emit()
+			s.method = text(v)
 		case fMethodOrig:
-			s.methodOrig = v.Emit()
+			s.methodOrig = text(v)
 		case fURLFull:
-			s.urlFull = v.Emit()
+			s.urlFull = text(v)
 		case fScheme:
-			s.scheme = v.Emit()
+			s.scheme = text(v)
 		case fPath:
-			s.path = v.Emit()
+			s.path = text(v)
 		case fQuery:
-			s.query = v.Emit()
+			s.query = text(v)
 		case fTarget:
-			s.target = v.Emit()
+			s.target = text(v)
 		case fHost:
-			s.host = v.Emit()
+			s.host = text(v)
 		case fServerAddr:
-			s.serverAddr = v.Emit()
+			s.serverAddr = text(v)
 		case fServerPort:
 			s.serverPort = v
 		case fClientAddr:
-			s.clientAddr = v.Emit()
+			s.clientAddr = text(v)
 		case fClientPort:
 			s.clientPort = v
 		case fPeerAddr:
-			s.peerAddr = v.Emit()
+			s.peerAddr = text(v)
 		case fPeerPort:
 			s.peerPort = v
 		case fPeerService:
-			s.peerService = v.Emit()
+			s.peerService = text(v)
 		case fErrorType:
-			s.errorType = v.Emit()
+			s.errorType = text(v)
 		case fStatus:
 			s.status, s.hasStatus = intOf(v)
 		case fReqSize:
@@ -234,39 +234,48 @@ func (s *sem) read(attrs []attribute.KeyValue) {
 		case fRespSize:
 			s.respSize, s.hasRespSize = intOf(v)
 		case fRPCSystem:
-			s.rpcSystem = v.Emit()
+			s.rpcSystem = text(v)
 		case fRPCService:
-			s.rpcService = v.Emit()
+			s.rpcService = text(v)
 		case fRPCMethod:
-			s.rpcMethod = v.Emit()
+			s.rpcMethod = text(v)
 		case fRPCMethodOrig:
-			s.rpcMethodOrig = v.Emit()
+			s.rpcMethodOrig = text(v)
 		case fRPCCode:
-			s.rpcCode = v.Emit()
+			s.rpcCode = text(v)
 		case fGrpcCode:
 			s.grpcCode, s.hasGrpcCode = intOf(v)
 		case fDBSystem:
-			s.dbSystem = v.Emit()
+			s.dbSystem = text(v)
 		case fDbName:
-			s.dbName = v.Emit()
+			s.dbName = text(v)
 		case fDbQuery:
-			s.dbQuery = v.Emit()
+			s.dbQuery = text(v)
 		case fDbOperation:
-			s.dbOperation = v.Emit()
+			s.dbOperation = text(v)
 		case fDBSummary:
-			s.dbSummary = v.Emit()
+			s.dbSummary = text(v)
 		case fDbCollection:
-			s.dbCollection = v.Emit()
+			s.dbCollection = text(v)
 		case fMsgSystem:
-			s.msgSystem = v.Emit()
+			s.msgSystem = text(v)
 		case fMsgOp:
-			s.msgOp = v.Emit()
+			s.msgOp = text(v)
 		case fMsgDest:
-			s.msgDest = v.Emit()
+			s.msgDest = text(v)
 		case fMsgID:
-			s.msgID = v.Emit()
+			s.msgID = text(v)
 		}
 	}
+}
+
+// text is v.Emit(), without its call and switch for a string: End reads
+// every attribute, and most are strings.
+func text(v attribute.Value) string {
+	if v.Type() == attribute.STRING {
+		return v.AsString()
+	}
+	return v.Emit()
 }
 
 func intOf(v attribute.Value) (int64, bool) {
