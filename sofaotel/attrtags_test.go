@@ -78,7 +78,7 @@ func TestAttributeTagsOverLimits(t *testing.T) {
 
 // End measures the attributes, set at Start and later, for the span's
 // TagBounds as a separate pass over them would: their number, the longest
-// string (an array counts as too long to measure) and the key lengths.
+// string (an array counts as too long to measure) and the keys' KeyBits.
 func TestEndMeasuresAttributeBounds(t *testing.T) {
 	tr, _ := newTracer(t, "app")
 	for _, c := range []struct {
@@ -96,7 +96,7 @@ func TestEndMeasuresAttributeBounds(t *testing.T) {
 		sp.End()
 		want := span.TagBounds{N: len(c.start) + len(c.late)}
 		for _, kv := range append(append([]attribute.KeyValue{}, c.start...), c.late...) {
-			want.KeyLens |= span.KeyLenBit(string(kv.Key))
+			want.KeyBits |= span.KeyBit(string(kv.Key))
 			switch kv.Value.Type() {
 			case attribute.STRING:
 				want.Longest = max(want.Longest, len(kv.Value.AsString()))
@@ -124,5 +124,36 @@ func TestAddLinkIsIgnored(t *testing.T) {
 	for _, s := range []trace.Span{otel, view} {
 		s.AddLink(trace.Link{SpanContext: otel.SpanContext()})
 		s.End()
+	}
+}
+
+// The keys the digest writer asks an otelhttp server span for and that its
+// attributes lack (the layout's optional fields, the stat key's route,
+// Classify's component and protocol) have KeyBits none of its attributes
+// set, so that those lookups never scan the attributes. Each of them has
+// the length of some attribute key, so a mask of lengths alone would not
+// skip them.
+func TestKeyBitsSkipTheWriterMisses(t *testing.T) {
+	attrs := []string{"http.request.method", "url.scheme", "server.address", "server.port", "network.peer.address",
+		"network.peer.port", "user_agent.original", "client.address", "url.path", "network.protocol.version",
+		"http.response.status_code", "http.response.body.size"}
+	var bits uint64
+	lens := map[int]bool{}
+	for _, k := range attrs {
+		bits |= span.KeyBit(k)
+		lens[len(k)] = true
+	}
+	for _, k := range []string{span.TagReqSize, span.TagHTTPRoute, span.TagProtocol} {
+		if !lens[len(k)] {
+			t.Errorf("%q: no attribute key has its length; the test no longer shows what KeyBit adds", k)
+		}
+		if bits&span.KeyBit(k) != 0 {
+			t.Errorf("%q shares a KeyBit with an attribute key: the writer's lookup scans the attributes", k)
+		}
+	}
+	for _, k := range []string{span.TagComponent, span.TagErrorMessage, span.TagError, span.TagResultCode} {
+		if bits&span.KeyBit(k) != 0 {
+			t.Errorf("%q shares a KeyBit with an attribute key", k)
+		}
 	}
 }

@@ -187,7 +187,7 @@ func (s *sem) read(attrs []attribute.KeyValue) {
 	for _, a := range attrs {
 		v := a.Value
 		s.bounds.N++
-		s.bounds.KeyLens |= span.KeyLenBit(string(a.Key))
+		s.bounds.KeyBits |= span.KeyBit(string(a.Key))
 		switch v.Type() {
 		case attribute.STRING:
 			s.bounds.Longest = max(s.bounds.Longest, len(v.AsString()))

@@ -17,7 +17,7 @@ type TagSource interface {
 	// Bounds describes the tags.
 	Bounds() TagBounds
 	// Tag returns the value of the last tag with the key, or nil; the
-	// span asks only for keys whose length is in the bounds' KeyLens.
+	// span asks only for keys whose KeyBit is in the bounds' KeyBits.
 	Tag(key string) any
 	// AppendTags appends the tags to dst in the order they were set; a
 	// key may repeat, and its last value counts.
@@ -29,13 +29,21 @@ type TagSource interface {
 type TagBounds struct {
 	N       int    // how many tags AppendTags appends
 	Longest int    // the length of the longest string value
-	KeyLens uint64 // KeyLenBit of the key of each tag, or-ed; zero: keys of any length
+	KeyBits uint64 // KeyBit of the key of each tag, or-ed; zero: any key
 }
 
-// KeyLenBit is the bit of TagBounds.KeyLens that a key of this length
-// sets: bit len(key)%64. A lookup of a key whose bit is not set skips the
-// source.
-func KeyLenBit(key string) uint64 { return 1 << (len(key) % 64) }
+// KeyBit is the bit of TagBounds.KeyBits that key sets, one of 64 chosen
+// by its length and its first and last bytes. A lookup of a key whose bit
+// is not set skips the source: most absent keys, such as the digest
+// layouts' fields that an OpenTelemetry span's attributes lack, differ
+// from every present key in one of the three.
+func KeyBit(key string) uint64 {
+	n := uint(len(key))
+	if n == 0 {
+		return 1
+	}
+	return 1 << ((n*7 + uint(key[0])*3 + uint(key[n-1])) % 64)
+}
 
 // FinishDeferred sets tags as SetTags does, then finishes the span as
 // FinishWithOptions does, adding the tags of src after the span's own; a
@@ -73,8 +81,8 @@ func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.Finish
 // deferTo makes src, of bounds b, the span's deferred tags, in one
 // allocation with room for n more tags of its own when they fit.
 func (s *Span) deferTo(src TagSource, b TagBounds, n int) {
-	if b.KeyLens == 0 {
-		b.KeyLens = ^uint64(0)
+	if b.KeyBits == 0 {
+		b.KeyBits = ^uint64(0)
 	}
 	var (
 		md  *moreDeferred
@@ -150,7 +158,7 @@ type moreDeferred8 struct {
 
 type deferredTags struct {
 	src    TagSource
-	bounds TagBounds // KeyLens set (zero: all lengths)
+	bounds TagBounds // KeyBits set (zero: any key)
 	done   atomic.Bool
 	mu     sync.Mutex
 	tags   []Tag // all the span's tags, once asked for
@@ -160,7 +168,7 @@ type deferredTags struct {
 // longer than the span's limit (a source that understated its bounds) is
 // cut.
 func (d *deferredTags) lookup(s *Span, key string) any {
-	if d.bounds.KeyLens&KeyLenBit(key) == 0 {
+	if d.bounds.KeyBits&KeyBit(key) == 0 {
 		return nil
 	}
 	v := d.src.Tag(key)

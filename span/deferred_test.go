@@ -26,15 +26,15 @@ func (s *sliceSource) Bounds() TagBounds {
 		if v, ok := t.Value.(string); ok {
 			b.Longest = max(b.Longest, len(v))
 		}
-		b.KeyLens |= KeyLenBit(t.Key)
+		b.KeyBits |= KeyBit(t.Key)
 	}
 	return b
 }
 
 func (s *sliceSource) Tag(key string) any {
 	s.reads.Add(1)
-	if s.Bounds().KeyLens&KeyLenBit(key) == 0 {
-		panic("Tag(" + key + "): the span asked for a key of a length no tag has")
+	if s.Bounds().KeyBits&KeyBit(key) == 0 {
+		panic("Tag(" + key + "): the span asked for a key whose KeyBit no tag has")
 	}
 	for i := len(s.tags) - 1; i >= 0; i-- {
 		if s.tags[i].Key == key {
@@ -151,13 +151,13 @@ func TestFinishDeferredOptions(t *testing.T) {
 	}
 }
 
-// lyingSource understates its bounds: no key lengths, no tags, nothing
+// lyingSource understates its bounds: no key bits, no tags, nothing
 // long.
 type lyingSource struct{ sliceSource }
 
 func (l *lyingSource) Bounds() TagBounds { return TagBounds{N: 1} }
 
-// A nil source adds nothing; a source without KeyLens is asked for every
+// A nil source adds nothing; a source without KeyBits is asked for every
 // key; one whose tags exceed its bounds is cut to the span's limits when
 // read, and what is cut is counted.
 func TestFinishDeferredSourcesThatSayLittle(t *testing.T) {
@@ -177,7 +177,7 @@ func TestFinishDeferredSourcesThatSayLittle(t *testing.T) {
 		t.Fatalf("Tag(b) = %v, want the value cut to the limit", v)
 	}
 	if v := s.Tag("e"); v != 5 {
-		t.Fatalf("Tag(e) = %v: a source without KeyLens must be asked", v)
+		t.Fatalf("Tag(e) = %v: a source without KeyBits must be asked", v)
 	}
 	want := []Tag{{"a", 1}, {"b", "long...(truncated)"}, {"c", 3}}
 	if got := s.Tags(); !slices.Equal(got, want) {

@@ -20,7 +20,7 @@ func (h headers) Bounds() span.TagBounds {
 	for _, l := range h {
 		k, _, _ := strings.Cut(l, ": ")
 		b.Longest = max(b.Longest, len(l))
-		b.KeyLens |= span.KeyLenBit(k)
+		b.KeyBits |= span.KeyBit(k)
 	}
 	return b
 }

@@ -5,9 +5,9 @@ package span
 // set of values and keep it (a plugin caches one per method); it never
 // changes.
 type TagBlock struct {
-	tags   []Tag
-	maxLen int    // length of the longest string value
-	lens   uint64 // KeyLenBit of each key, or-ed: most absent keys need no scan
+	tags    []Tag
+	maxLen  int    // length of the longest string value
+	keyBits uint64 // KeyBit of each key, or-ed: most absent keys need no scan
 }
 
 // NewTagBlock returns a block of tags in the given order; a key given
@@ -23,7 +23,7 @@ func NewTagBlock(tags ...Tag) *TagBlock {
 		if s, ok := t.Value.(string); ok {
 			b.maxLen = max(b.maxLen, len(s))
 		}
-		b.lens |= KeyLenBit(t.Key)
+		b.keyBits |= KeyBit(t.Key)
 	}
 	b.tags = b.tags[:len(b.tags):len(b.tags)]
 	return b
@@ -76,7 +76,7 @@ func (s *Span) canShare(b *TagBlock) bool {
 
 // index returns the position of key in the block (nil: none), or -1.
 func (b *TagBlock) index(key string) int {
-	if b == nil || b.lens&KeyLenBit(key) == 0 {
+	if b == nil || b.keyBits&KeyBit(key) == 0 {
 		return -1
 	}
 	return tagIndex(b.tags, key)
