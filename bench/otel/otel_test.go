@@ -65,11 +65,12 @@ func BenchmarkOtelHTTPHandler(b *testing.B) {
 		req := httptest.NewRequest(http.MethodGet, "http://shop/orders/42", nil)
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu := measure.ProcessCPU()
+		cpu, gcs := measure.ProcessCPU(), measure.GCCycles()
 		for range b.N {
 			h.ServeHTTP(httptest.NewRecorder(), req)
 		}
 		b.ReportMetric(float64((measure.ProcessCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(measure.GCCycles()-gcs)*1000/float64(b.N), "gc/kop")
 	}
 	b.Run(bare, func(b *testing.B) { run(b, ok) })
 	b.Run(noopName, func(b *testing.B) {
@@ -302,8 +303,11 @@ func BenchmarkSpan(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu := measure.ProcessCPU()
-		defer func() { b.ReportMetric(float64((measure.ProcessCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
+		cpu, gcs := measure.ProcessCPU(), measure.GCCycles()
+		defer func() {
+			b.ReportMetric(float64((measure.ProcessCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(measure.GCCycles()-gcs)*1000/float64(b.N), "gc/kop")
+		}()
 		for range b.N {
 			_, sp := ot.Start(ctx, "GET /orders/{id}", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(startAttrs...))
 			sp.SetAttributes(endAttrs...)

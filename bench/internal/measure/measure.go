@@ -5,6 +5,7 @@ package measure
 
 import (
 	"context"
+	"runtime/metrics"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -27,6 +28,19 @@ func ProcessCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// GCCycles is how many garbage collections the process has completed. Per
+// operation it shows what a tracer's allocations and the heap it keeps live
+// cost in collections, whose fixed cost (stopping the world, scanning roots
+// and goroutine stacks) a small heap pays at every cycle.
+func GCCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // CountingExporter is an SDK span exporter that counts the spans it is
