@@ -45,32 +45,46 @@ func KeyBit(key string) uint64 {
 	return 1 << ((n*7 + uint(key[0])*3 + uint(key[n-1])) % 64)
 }
 
-// FinishDeferred sets tags as SetTags does, then finishes the span as
-// FinishWithOptions does, adding the tags of src after the span's own; a
-// key the span has keeps its value. src is read only when the span's
-// tags are (Tag, Tags): for a finished span, on the goroutines of its
-// reporters, so converting its tags costs the caller nothing. When src's
-// tags could exceed the span's limits, they are set at once instead, and
-// the limits refuse and count what does not fit, as SetTags does. A nil
-// src adds none. Only the first Finish counts.
-func (s *Span) FinishDeferred(tags []Tag, src TagSource, opts opentracing.FinishOptions) {
+// FinishDeferred sets b's tags (none if b is nil) and then tags, as
+// SetTagBlock does, then finishes the span as FinishWithOptions does,
+// adding the tags of src after the span's own; a key the span has keeps
+// its value. src is read only when the span's tags are (Tag, Tags): for a
+// finished span, on the goroutines of its reporters, so converting its
+// tags costs the caller nothing. When src's tags could exceed the span's
+// limits, they are set at once instead, and the limits refuse and count
+// what does not fit, as SetTags does. A nil src adds none. Only the first
+// Finish counts.
+func (s *Span) FinishDeferred(b *TagBlock, tags []Tag, src TagSource, opts opentracing.FinishOptions) {
 	s.mu.Lock()
 	if s.Ctx.done {
 		s.mu.Unlock()
 		return
 	}
-	var b TagBounds
+	var bounds TagBounds
 	if src != nil {
-		b = src.Bounds()
+		bounds = src.Bounds()
 	}
+	shared := s.canShare(b)
+	n := len(tags) // the tags set here that the span holds itself
+	if shared {
+		s.tagBuf[0] = Tag{Value: blockRef{b}}
+		s.Ctx.ntags = 1
+	} else {
+		n += len(b.Tags())
+	}
+	eager := false
 	switch {
-	case b.N == 0:
-		s.setFinal(tags)
-	case s.fits(len(tags)+b.N, b.Longest):
-		s.deferTo(src, b, len(tags))
-		s.setFinal(tags)
+	case bounds.N == 0:
+	case s.fits(n+bounds.N, bounds.Longest):
+		s.deferTo(src, bounds, n)
 	default:
-		s.setFinal(tags)
+		eager = true
+	}
+	if !shared {
+		s.setFinal(b.Tags())
+	}
+	s.setFinal(tags)
+	if eager {
 		s.setFinal(s.absent(src.AppendTags(nil)))
 	}
 	s.finishLocked(opts)
@@ -90,7 +104,7 @@ func (s *Span) deferTo(src TagSource, b TagBounds, n int) {
 	)
 	_, own := s.tagParts()
 	switch total := len(own) + n; {
-	case s.more != nil && s.more.tags != nil, total <= inlineTags, total > 8:
+	case s.more != nil && s.more.tags != nil, int(s.Ctx.ntags)+n <= inlineTags, total > 8:
 		md = new(moreDeferred) // the tags stay where they are, or grow as SetTag grows them
 	case total <= 6: // an HTTP server span's layout tags
 		m := new(moreDeferred6)
@@ -192,7 +206,7 @@ func (d *deferredTags) all(s *Span) []Tag {
 	if !d.done.Load() {
 		d.mu.Lock()
 		if !d.done.Load() {
-			d.tags = s.merge(s.ownTags(), d.src, d.bounds.N)
+			d.tags = s.merge(d.src, d.bounds.N)
 			d.done.Store(true)
 		}
 		d.mu.Unlock()
@@ -200,13 +214,17 @@ func (d *deferredTags) all(s *Span) []Tag {
 	return d.tags
 }
 
-// merge returns own followed by the tags of src (n of them, by its bounds)
-// whose keys own lacks, each key at its first place with its last value,
-// in one new slice. Tags past the span's limits (a source that understated
-// its bounds) are refused and counted, as setTag refuses them.
-func (s *Span) merge(own []Tag, src TagSource, n int) []Tag {
-	base := len(own)
-	all := src.AppendTags(append(make([]Tag, 0, base+n), own...))
+// merge returns the span's own tags (a shared block's, then its own)
+// followed by the tags of src (n of them, by its bounds) whose keys the
+// span lacks, each key at its first place with its last value, in one new
+// slice. Tags past the span's limits (a source that understated its
+// bounds) are refused and counted, as setTag refuses them.
+func (s *Span) merge(src TagSource, n int) []Tag {
+	b, mine := s.tagParts()
+	shared := b.Tags()
+	base := len(shared) + len(mine)
+	all := src.AppendTags(append(append(make([]Tag, 0, base+n), shared...), mine...))
+	own := all[:base]
 	w := base
 	for _, t := range all[base:] {
 		if tagIndex(own, t.Key) >= 0 {

@@ -79,7 +79,11 @@ func TestFinishDeferredMatchesSetTags(t *testing.T) {
 		ref.SetTags(before...)
 		s.SetTags(before...)
 
-		ref.SetTags(tags...)
+		var fb *TagBlock // a block given to FinishDeferred, shared when the span has no tags yet
+		if round%5 == 1 {
+			fb = NewTagBlock(pick(1+rng.IntN(4), "fblock")...)
+		}
+		ref.SetTagBlock(fb, tags...)
 		var add []Tag
 		for _, tag := range src {
 			if ref.Tag(tag.Key) == nil {
@@ -88,9 +92,9 @@ func TestFinishDeferredMatchesSetTags(t *testing.T) {
 		}
 		ref.SetTags(add...)
 		ref.Finish()
-		s.FinishDeferred(tags, &sliceSource{tags: src}, opentracing.FinishOptions{})
+		s.FinishDeferred(fb, tags, &sliceSource{tags: src}, opentracing.FinishOptions{})
 
-		sameTags(t, fmt.Sprintf("round %d: before %v tags %v src %v", round, before, tags, src), s, ref, append(slices.Clone(keys), absent...), got, want)
+		sameTags(t, fmt.Sprintf("round %d: before %v block %v tags %v src %v", round, before, fb.Tags(), tags, src), s, ref, append(slices.Clone(keys), absent...), got, want)
 	}
 }
 
@@ -103,7 +107,7 @@ func TestFinishDeferredReadsLater(t *testing.T) {
 		{"req.size.bytes", 0}, {"resp.size.bytes", 2}, {"current.thread.name", "http-server"}}
 	src := &sliceSource{tags: []Tag{{"url.path", "/"}, {"server.port", 80}, {"http.method", "POST"}}}
 	allocs := testing.AllocsPerRun(100, func() {
-		r.Start("op", time.Time{}).FinishDeferred(tags, src, opentracing.FinishOptions{})
+		r.Start("op", time.Time{}).FinishDeferred(nil, tags, src, opentracing.FinishOptions{})
 	})
 	if allocs != 2 { // the span and its tags
 		t.Fatalf("%v allocations to start and finish, want 2", allocs)
@@ -113,7 +117,7 @@ func TestFinishDeferredReadsLater(t *testing.T) {
 	}
 
 	s := r.Start("op", time.Time{})
-	s.FinishDeferred(tags, src, opentracing.FinishOptions{})
+	s.FinishDeferred(nil, tags, src, opentracing.FinishOptions{})
 	want := append(slices.Clone(tags), Tag{"url.path", "/"}, Tag{"server.port", 80})
 	var wg sync.WaitGroup
 	for range 8 {
@@ -129,7 +133,7 @@ func TestFinishDeferredReadsLater(t *testing.T) {
 	wg.Wait()
 
 	// Finished: a second finish, and tags set afterwards, change nothing.
-	s.FinishDeferred([]Tag{{"late", 1}}, &sliceSource{tags: []Tag{{"later", 2}}}, opentracing.FinishOptions{})
+	s.FinishDeferred(nil, []Tag{{"late", 1}}, &sliceSource{tags: []Tag{{"later", 2}}}, opentracing.FinishOptions{})
 	s.SetTag("later", 3)
 	if got := s.Tags(); !slices.Equal(got, want) {
 		t.Fatalf("after a second finish: %v, want %v", got, want)
@@ -142,7 +146,7 @@ func TestFinishDeferredOptions(t *testing.T) {
 	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{}, nil)
 	start := time.Now()
 	s := r.Start("op", start)
-	s.FinishDeferred(nil, &sliceSource{}, opentracing.FinishOptions{
+	s.FinishDeferred(nil, nil, &sliceSource{}, opentracing.FinishOptions{
 		FinishTime: start.Add(3 * time.Second),
 		LogRecords: []opentracing.LogRecord{{Timestamp: start, Fields: nil}},
 	})
@@ -163,7 +167,7 @@ func (l *lyingSource) Bounds() TagBounds { return TagBounds{N: 1} }
 func TestFinishDeferredSourcesThatSayLittle(t *testing.T) {
 	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{}, nil)
 	s := r.Start("op", time.Time{})
-	s.FinishDeferred([]Tag{{"a", 1}}, nil, opentracing.FinishOptions{})
+	s.FinishDeferred(nil, []Tag{{"a", 1}}, nil, opentracing.FinishOptions{})
 	if got := s.Tags(); !slices.Equal(got, []Tag{{"a", 1}}) || !s.Finished() {
 		t.Fatalf("nil source: tags %v, finished %v", got, s.Finished())
 	}
@@ -172,7 +176,7 @@ func TestFinishDeferredSourcesThatSayLittle(t *testing.T) {
 	r = NewRecorder(nopOwner{}, owner, Limits{MaxTags: 3, MaxTagValueLen: 4}, nil)
 	s = r.Start("op", time.Time{})
 	src := &lyingSource{sliceSource{tags: []Tag{{"b", "long value"}, {"c", 3}, {"d", 4}, {"e", 5}}}}
-	s.FinishDeferred([]Tag{{"a", 1}}, src, opentracing.FinishOptions{})
+	s.FinishDeferred(nil, []Tag{{"a", 1}}, src, opentracing.FinishOptions{})
 	if v := s.Tag("b"); v != "long...(truncated)" {
 		t.Fatalf("Tag(b) = %v, want the value cut to the limit", v)
 	}
@@ -185,5 +189,34 @@ func TestFinishDeferredSourcesThatSayLittle(t *testing.T) {
 	}
 	if owner.refused["tag"] != 2 || owner.refused["tag_value"] != 1 {
 		t.Fatalf("refused %v, want 2 tags and 1 value", owner.refused)
+	}
+}
+
+// A block given to FinishDeferred is shared, not copied, and leaves the
+// span's inline room to two more tags: an OpenTelemetry HTTP span (a
+// block of its method, kind and status, then its URL and response size)
+// keeps its tags inline and allocates only the deferred source's header.
+func TestFinishDeferredSharesABlock(t *testing.T) {
+	r := NewRecorder(nopOwner{}, nopOwner{}, Limits{MaxTags: 64, MaxTagValueLen: 1024}, nil)
+	b := NewTagBlock(Tag{"http.method", "GET"}, Tag{"span.kind", "server"}, Tag{"http.status_code", int64(200)})
+	tags := []Tag{{"http.url", "http://x/"}, {"resp.size.bytes", int64(2)}}
+	src := &sliceSource{tags: []Tag{{"url.path", "/"}, {"http.method", "POST"}}}
+	s := r.Start("op", time.Time{})
+	s.FinishDeferred(b, tags, src, opentracing.FinishOptions{})
+	if s.more.tags != nil || s.Ctx.ntags != 3 {
+		t.Fatalf("tags moved out of the span (more.tags %v, %d inline)", s.more.tags, s.Ctx.ntags)
+	}
+	want := []Tag{{"http.method", "GET"}, {"span.kind", "server"}, {"http.status_code", int64(200)},
+		{"http.url", "http://x/"}, {"resp.size.bytes", int64(2)}, {"url.path", "/"}}
+	if got := s.Tags(); !slices.Equal(got, want) {
+		t.Fatalf("tags %v, want %v", got, want)
+	}
+	if s.Tag("http.method") != "GET" || s.Tag("url.path") != "/" || s.Tag("http.url") != "http://x/" {
+		t.Fatalf("lookups %v %v %v", s.Tag("http.method"), s.Tag("url.path"), s.Tag("http.url"))
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		r.Start("op", time.Time{}).FinishDeferred(b, tags, src, opentracing.FinishOptions{})
+	}); n != 2 { // the span and the deferred source's header
+		t.Fatalf("%v allocations to start and finish, want 2", n)
 	}
 }

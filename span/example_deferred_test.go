@@ -57,7 +57,7 @@ func ExampleSpan_FinishDeferred() {
 	}
 	defer tr.Close()
 	s := tr.StartSpan("GET /orders").(*span.Span)
-	s.FinishDeferred([]span.Tag{{Key: "span.kind", Value: "server"}},
+	s.FinishDeferred(nil, []span.Tag{{Key: "span.kind", Value: "server"}},
 		headers{"user-agent: curl", "span.kind: client"}, opentracing.FinishOptions{})
 	fmt.Println(s.Tags())
 	// Output: [{span.kind server} {user-agent curl}]
