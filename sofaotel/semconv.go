@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -316,11 +317,13 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 
 // semconvTags returns, appended to dst, the tags of the digest layout a
 // span's semantic conventions call for (HTTP server or client, RPC client
-// or server, database, messaging; none makes it a biz span). The
+// or server, database, messaging; none makes it a biz span), and a block
+// of those it shares with like spans (HTTP), to set first. The
 // attributes are those set at the start, then the later ones; each is a
 // tag under its own key as well (see attrTags).
-func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late []attribute.KeyValue, st codes.Code, errText string, dur func() time.Duration) ([]span.Tag, span.TagBounds) {
+func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late []attribute.KeyValue, st codes.Code, errText string, dur func() time.Duration) ([]span.Tag, *span.TagBlock, span.TagBounds) {
 	t := dst
+	var b *span.TagBlock
 	var s sem
 	s.read(attrs)
 	s.read(late)
@@ -332,7 +335,7 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late [
 	case s.rpcSystem != "":
 		t, failed = s.rpc(kind, t, failed)
 	case s.method != "":
-		t = s.http(kind, t, failed)
+		t, b = s.http(kind, t, failed)
 	case s.dbSystem == "redis":
 		t, failed = s.redis(t, name, failed)
 	case s.dbSystem != "":
@@ -350,7 +353,7 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late [
 			t = add(t, span.TagErrorMessage, errText)
 		}
 	}
-	return t, s.bounds
+	return t, b, s.bounds
 }
 
 func add(t []span.Tag, k string, v any) []span.Tag { return append(t, span.Tag{Key: k, Value: v}) }
@@ -369,31 +372,28 @@ func kindTag(k trace.SpanKind) string {
 	return ""
 }
 
-// http writes the HTTP layouts' tags.
-func (s *sem) http(kind trace.SpanKind, t []span.Tag, failed bool) []span.Tag {
+// http writes the HTTP layouts' tags: the method, kind, thread name and
+// status code as a block that spans with the same ones share (see
+// httpBlock), or as tags of their own when the block cache is full; then
+// the URL, sizes and remote app.
+func (s *sem) http(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, *span.TagBlock) {
 	server := kind == trace.SpanKindServer
 	method := s.method
 	if method == "_OTHER" && s.methodOrig != "" {
 		method = s.methodOrig
 	}
-	t = add(t, span.TagHTTPMethod, box(method))
-	if server {
-		t = add(t, span.TagSpanKind, span.KindServer)
-		t = add(t, span.TagThreadName, "http-server")
-	} else {
-		t = add(t, span.TagSpanKind, span.KindClient)
-		t = add(t, span.TagThreadName, "http-client")
+	status, hasStatus := s.status, s.hasStatus
+	if !hasStatus && failed && !server {
+		status, hasStatus = -1, true // no response, as the nethttp plugin
+	}
+	b := httpBlock(httpKey{server: server, method: method, status: status, hasStatus: hasStatus})
+	if b == nil {
+		t = appendHTTPShared(t, server, method, status, hasStatus)
 	}
 	if s.urlFull != "" {
 		t = add(t, span.TagHTTPURL, s.urlFull)
 	} else if u := s.url(server); u != "" {
 		t = add(t, span.TagHTTPURL, u)
-	}
-	switch {
-	case s.hasStatus:
-		t = add(t, span.TagHTTPStatusCode, s.status)
-	case failed && !server:
-		t = add(t, span.TagHTTPStatusCode, int64(-1)) // no response, as the nethttp plugin
 	}
 	if s.hasReqSize {
 		t = add(t, span.TagReqSize, s.reqSize)
@@ -404,7 +404,73 @@ func (s *sem) http(kind trace.SpanKind, t []span.Tag, failed bool) []span.Tag {
 	if !server && s.peerService != "" {
 		t = add(t, span.TagRemoteApp, s.peerService)
 	}
+	return t, b
+}
+
+// appendHTTPShared appends the HTTP tags that spans of one kind, method
+// and status have in common.
+func appendHTTPShared(t []span.Tag, server bool, method string, status int64, hasStatus bool) []span.Tag {
+	t = add(t, span.TagHTTPMethod, box(method))
+	if server {
+		t = add(t, span.TagSpanKind, span.KindServer)
+		t = add(t, span.TagThreadName, "http-server")
+	} else {
+		t = add(t, span.TagSpanKind, span.KindClient)
+		t = add(t, span.TagThreadName, "http-client")
+	}
+	if hasStatus {
+		t = add(t, span.TagHTTPStatusCode, status)
+	}
 	return t
+}
+
+// httpKey is what an HTTP span's shared tags depend on.
+type httpKey struct {
+	server, hasStatus bool
+	method            string
+	status            int64
+}
+
+// httpBlocks holds a span.TagBlock per httpKey, at most maxHTTPBlocks of
+// them and only for methods of up to maxBlockMethod bytes (a client can
+// send any method; the standard ones fit). A span shares its block
+// instead of holding four tags itself, which keeps an HTTP span's own
+// tags within the span.
+var httpBlocks = struct {
+	sync.RWMutex
+	m map[httpKey]*span.TagBlock
+}{m: make(map[httpKey]*span.TagBlock)}
+
+const (
+	maxHTTPBlocks  = 512
+	maxBlockMethod = 16
+)
+
+// httpBlock returns the block of k, made on first use, or nil when k
+// is not kept.
+func httpBlock(k httpKey) *span.TagBlock {
+	if len(k.method) > maxBlockMethod {
+		return nil
+	}
+	httpBlocks.RLock()
+	b, ok := httpBlocks.m[k]
+	full := len(httpBlocks.m) >= maxHTTPBlocks
+	httpBlocks.RUnlock()
+	if ok || full {
+		return b
+	}
+	k.method = strings.Clone(k.method) // never keep a larger string alive
+	b = span.NewTagBlock(appendHTTPShared(nil, k.server, k.method, k.status, k.hasStatus)...)
+	httpBlocks.Lock()
+	defer httpBlocks.Unlock()
+	if old, ok := httpBlocks.m[k]; ok {
+		return old
+	}
+	if len(httpBlocks.m) >= maxHTTPBlocks {
+		return nil
+	}
+	httpBlocks.m[k] = b
+	return b
 }
 
 // url is request.url: url.full for a client (old http.url); for a server

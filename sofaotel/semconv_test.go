@@ -3,12 +3,15 @@ package sofaotel
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sofatracer/sofatracer-go/span"
 )
 
 // Each attribute set, in current and old semantic-convention names, and
@@ -118,5 +121,41 @@ func TestFieldOf(t *testing.T) {
 		if fieldOf(k) != fNone {
 			t.Errorf("fieldOf(%q) = %d, want none", k, fieldOf(k))
 		}
+	}
+}
+
+// HTTP spans share a block of their method, kind, thread name and status
+// (one per combination, a bounded number of them); a span whose
+// combination is not kept, because the table is full or its method is
+// long, gets the same tags and the same digest line as its own tags.
+func TestHTTPBlocksAreBoundedAndChangeNothing(t *testing.T) {
+	tr, c := newTracer(t, "app")
+	tracer := NewTracerProvider(tr).Tracer("t")
+	methods := []string{"GET", strings.Repeat("M", maxBlockMethod+1)}
+	for i := range maxHTTPBlocks + 10 {
+		methods = append(methods, fmt.Sprintf("M%d", i))
+	}
+	for i, m := range methods {
+		name := fmt.Sprintf("op-%d", i)
+		_, sp := tracer.Start(context.Background(), name, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", m), attribute.String("url.full", "http://h/x")))
+		sp.SetAttributes(attribute.Int("http.response.status_code", 201))
+		sp.End()
+		s := c.byName(t, name)
+		want := []span.Tag{{Key: span.TagHTTPMethod, Value: m}, {Key: span.TagSpanKind, Value: span.KindServer},
+			{Key: span.TagThreadName, Value: "http-server"}, {Key: span.TagHTTPStatusCode, Value: int64(201)},
+			{Key: span.TagHTTPURL, Value: "http://h/x"}}
+		if got := s.Tags()[:len(want)]; !slices.Equal(got, want) {
+			t.Fatalf("%s (method %.20q): tags %v, want %v first", name, m, got, want)
+		}
+		if layout, line := digestLine(t, "app", s); layout != "http-server" || line["method"] != m || line["result.code"] != "201" {
+			t.Fatalf("%s: %s %v", name, layout, line)
+		}
+	}
+	httpBlocks.RLock()
+	n := len(httpBlocks.m)
+	httpBlocks.RUnlock()
+	if n != maxHTTPBlocks { // more combinations than that were seen
+		t.Fatalf("%d blocks kept, want the bound, %d", n, maxHTTPBlocks)
 	}
 }

@@ -190,9 +190,9 @@ func (w *Span) End(opts ...trace.SpanEndOption) {
 		return time.Since(w.sp.StartTime())
 	}
 	var buf [16]span.Tag // FinishDeferred copies them: most spans need no heap
-	tags, bounds := semconvTags(buf[:0], w.kind, w.sp.OperationName(), attrs, late, st, firstNonEmpty(desc, errMsg), dur)
+	tags, block, bounds := semconvTags(buf[:0], w.kind, w.sp.OperationName(), attrs, late, st, firstNonEmpty(desc, errMsg), dur)
 	w.bounds = bounds // read by attrTags.Bounds; written before the span is shared
-	w.sp.FinishDeferred(nil, tags, (*attrTags)(w), fin)
+	w.sp.FinishDeferred(block, tags, (*attrTags)(w), fin)
 }
 
 func firstNonEmpty(a, b string) string {
