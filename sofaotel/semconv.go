@@ -432,24 +432,22 @@ type httpKey struct {
 }
 
 // httpBlocks holds a span.TagBlock per httpKey, at most maxHTTPBlocks of
-// them and only for methods of up to maxBlockMethod bytes (a client can
-// send any method; the standard ones fit). A span shares its block
-// instead of holding four tags itself, which keeps an HTTP span's own
-// tags within the span.
+// them and only for the standard methods, so that clients sending made-up
+// methods cannot fill it. A span shares its block instead of holding four
+// tags itself, which keeps an HTTP span's own tags within the span.
 var httpBlocks = struct {
 	sync.RWMutex
 	m map[httpKey]*span.TagBlock
 }{m: make(map[httpKey]*span.TagBlock)}
 
-const (
-	maxHTTPBlocks  = 512
-	maxBlockMethod = 16
-)
+const maxHTTPBlocks = 512
 
 // httpBlock returns the block of k, made on first use, or nil when k
 // is not kept.
 func httpBlock(k httpKey) *span.TagBlock {
-	if len(k.method) > maxBlockMethod {
+	switch k.method {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH":
+	default:
 		return nil
 	}
 	httpBlocks.RLock()
