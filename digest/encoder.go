@@ -126,13 +126,23 @@ func (e *Encoder) value(s *span.Span, l *Layout, f *Field) (string, bool) {
 		return urlPath(u), u != ""
 	case FromHTTPMethod:
 		m := tagString(s, span.TagHTTPMethod)
-		switch m {
-		case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "":
+		if m == "" || StandardHTTPMethod(m) {
 			return m, m != ""
 		}
 		return "_OTHER", true
 	}
 	return "", false
+}
+
+// StandardHTTPMethod reports whether m is one of RFC 9110's methods or
+// PATCH: the methods a stat key keeps, and that caches keyed by method
+// accept, so that a client cannot mint entries with made-up ones.
+func StandardHTTPMethod(m string) bool {
+	switch m {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH":
+		return true
+	}
+	return false
 }
 
 // urlPath returns the path of an absolute or relative URL, without query

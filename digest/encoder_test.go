@@ -500,3 +500,16 @@ func TestIntegerTagValues(t *testing.T) {
 		}
 	}
 }
+
+func TestStandardHTTPMethod(t *testing.T) {
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"} {
+		if !digest.StandardHTTPMethod(m) {
+			t.Errorf("%s is not standard", m)
+		}
+	}
+	for _, m := range []string{"", "get", "PROPFIND", "_OTHER", "GET "} {
+		if digest.StandardHTTPMethod(m) {
+			t.Errorf("%q is standard", m)
+		}
+	}
+}

@@ -42,9 +42,9 @@ func TestStartedSpanIsInTheContextInBothForms(t *testing.T) {
 }
 
 // Every span started through the provider holds a Span: it must stay in
-// the 512-byte size class.
-func TestSpanFitsIn512Bytes(t *testing.T) {
-	if got := unsafe.Sizeof(Span{}); got > 512 {
-		t.Fatalf("Span is %d bytes, want <= 512", got)
+// the 224-byte size class.
+func TestSpanFitsIn224Bytes(t *testing.T) {
+	if got := unsafe.Sizeof(Span{}); got > 224 {
+		t.Fatalf("Span is %d bytes, want <= 224", got)
 	}
 }

@@ -374,8 +374,8 @@ func kindTag(k trace.SpanKind) string {
 
 // http writes the HTTP layouts' tags: the method, kind, thread name and
 // status code as a block that spans with the same ones share (see
-// httpBlock), or as tags of their own when the block cache is full; then
-// the URL, sizes and remote app.
+// httpBlock), or as tags of their own when no block is kept for them;
+// then the URL, sizes and remote app.
 func (s *sem) http(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, *span.TagBlock) {
 	server := kind == trace.SpanKindServer
 	method := s.method
@@ -432,9 +432,10 @@ type httpKey struct {
 }
 
 // httpBlocks holds a span.TagBlock per httpKey, at most maxHTTPBlocks of
-// them and only for the standard methods, so that clients sending made-up
-// methods cannot fill it. A span shares its block instead of holding four
-// tags itself, which keeps an HTTP span's own tags within the span.
+// them and only for the standard methods and statuses 100 to 599 (or
+// none, or -1), so that peers sending made-up methods or codes cannot
+// fill it. A span shares its block instead of holding four tags itself,
+// which keeps an HTTP span's own tags within the span.
 var httpBlocks = struct {
 	sync.RWMutex
 	m map[httpKey]*span.TagBlock
@@ -445,9 +446,7 @@ const maxHTTPBlocks = 512
 // httpBlock returns the block of k, made on first use, or nil when k
 // is not kept.
 func httpBlock(k httpKey) *span.TagBlock {
-	switch k.method {
-	case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH":
-	default:
+	if !digest.StandardHTTPMethod(k.method) || k.hasStatus && k.status != -1 && (k.status < 100 || k.status > 599) {
 		return nil
 	}
 	httpBlocks.RLock()

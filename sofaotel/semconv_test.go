@@ -124,21 +124,53 @@ func TestFieldOf(t *testing.T) {
 	}
 }
 
+// withHTTPBlocks runs the test with a table of HTTP tag blocks of its own
+// (nil: one that is full), restoring the shared one after it.
+func withHTTPBlocks(t *testing.T, m map[httpKey]*span.TagBlock) {
+	if m == nil {
+		m = make(map[httpKey]*span.TagBlock, maxHTTPBlocks)
+		for i := range maxHTTPBlocks {
+			m[httpKey{method: fmt.Sprint("filler-", i)}] = nil
+		}
+	}
+	httpBlocks.Lock()
+	old := httpBlocks.m
+	httpBlocks.m = m
+	httpBlocks.Unlock()
+	t.Cleanup(func() {
+		httpBlocks.Lock()
+		httpBlocks.m = old
+		httpBlocks.Unlock()
+	})
+}
+
+// firstTags returns the first n tags of s, failing when it has fewer.
+func firstTags(t *testing.T, s *span.Span, n int) []span.Tag {
+	t.Helper()
+	tags := s.Tags()
+	if len(tags) < n {
+		t.Fatalf("%s: %d tags %v, want at least %d", s.OperationName(), len(tags), tags, n)
+	}
+	return tags[:n]
+}
+
 // HTTP spans share a block of their method, kind, thread name and status
-// (one per combination of a standard method, a bounded number of them); a
-// span whose combination is not kept, because the table is full or its
-// method is not a standard one, gets the same tags and the same digest
-// line as tags of its own.
+// (one per combination of a standard method and a status, a bounded
+// number of them); a span whose combination is not kept, because the
+// table is full or its method or status is not a standard one, gets the
+// same tags and the same digest line as tags of its own.
 func TestHTTPBlocksAreBoundedAndChangeNothing(t *testing.T) {
+	withHTTPBlocks(t, map[httpKey]*span.TagBlock{})
 	tr, c := newTracer(t, "app")
 	tracer := NewTracerProvider(tr).Tracer("t")
 	type req struct {
 		method string
 		status int
 	}
-	reqs := []req{{"GET", 200}, {"MADE-UP", 200}, {"GET", 200}}
+	reqs := []req{{"GET", 200}, {"MADE-UP", 200}, {"GET", 200}, {"GET", 999}}
 	for i := range maxHTTPBlocks + 10 {
-		reqs = append(reqs, req{"PUT", 100 + i})
+		reqs = append(reqs, req{"PUT", 100 + i%500})
+		reqs = append(reqs, req{"POST", 100 + i%500})
 	}
 	for i, r := range reqs {
 		name := fmt.Sprintf("op-%d", i)
@@ -150,7 +182,7 @@ func TestHTTPBlocksAreBoundedAndChangeNothing(t *testing.T) {
 		want := []span.Tag{{Key: span.TagHTTPMethod, Value: r.method}, {Key: span.TagSpanKind, Value: span.KindServer},
 			{Key: span.TagThreadName, Value: "http-server"}, {Key: span.TagHTTPStatusCode, Value: int64(r.status)},
 			{Key: span.TagHTTPURL, Value: "http://h/x"}}
-		if got := s.Tags()[:len(want)]; !slices.Equal(got, want) {
+		if got := firstTags(t, s, len(want)); !slices.Equal(got, want) {
 			t.Fatalf("%s (%v): tags %v, want %v first", name, r, got, want)
 		}
 		if layout, line := digestLine(t, "app", s); layout != "http-server" || line["method"] != r.method || line["result.code"] != fmt.Sprint(r.status) {
@@ -160,8 +192,50 @@ func TestHTTPBlocksAreBoundedAndChangeNothing(t *testing.T) {
 	httpBlocks.RLock()
 	n := len(httpBlocks.m)
 	_, madeUp := httpBlocks.m[httpKey{server: true, method: "MADE-UP", status: 200, hasStatus: true}]
+	_, odd := httpBlocks.m[httpKey{server: true, method: "GET", status: 999, hasStatus: true}]
 	httpBlocks.RUnlock()
-	if n != maxHTTPBlocks || madeUp { // more combinations than that were seen
-		t.Fatalf("%d blocks kept, want the bound, %d; one for a made-up method: %v", n, maxHTTPBlocks, madeUp)
+	if n != maxHTTPBlocks || madeUp || odd { // more combinations than that were seen
+		t.Fatalf("%d blocks kept, want the bound, %d; one for a made-up method: %v, for status 999: %v", n, maxHTTPBlocks, madeUp, odd)
+	}
+}
+
+// A failed client span without a response (status -1, error tags) and a
+// successful one have the same tags in the same order whether their
+// shared tags come as a block or as tags of their own.
+func TestHTTPBlockAndOwnTagsAgree(t *testing.T) {
+	run := func(t *testing.T) [][]span.Tag {
+		tr, c := newTracer(t, "app")
+		tracer := NewTracerProvider(tr).Tracer("t")
+		_, failed := tracer.Start(context.Background(), "failed", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("http.request.method", "GET"), attribute.String("url.full", "http://h/x"),
+				attribute.String("peer.service", "stock")))
+		failed.SetStatus(codes.Error, "connection refused")
+		failed.End()
+		_, ok := tracer.Start(context.Background(), "ok", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("http.request.method", "POST"), attribute.String("url.full", "http://h/y")))
+		ok.SetAttributes(attribute.Int("http.response.status_code", 201), attribute.Int("http.response.body.size", 3))
+		ok.End()
+		return [][]span.Tag{c.byName(t, "failed").Tags(), c.byName(t, "ok").Tags()}
+	}
+	var block, own [][]span.Tag
+	t.Run("block", func(t *testing.T) {
+		withHTTPBlocks(t, map[httpKey]*span.TagBlock{})
+		block = run(t)
+		httpBlocks.RLock()
+		defer httpBlocks.RUnlock()
+		if len(httpBlocks.m) != 2 {
+			t.Fatalf("%d blocks, want one per span", len(httpBlocks.m))
+		}
+	})
+	t.Run("own", func(t *testing.T) {
+		withHTTPBlocks(t, nil)
+		own = run(t)
+	})
+	if !slices.EqualFunc(block, own, slices.Equal[[]span.Tag]) {
+		t.Fatalf("tags differ:\nblock %v\nown   %v", block, own)
+	}
+	if got := block[0]; slices.IndexFunc(got, func(tag span.Tag) bool { return tag.Key == span.TagHTTPStatusCode && tag.Value == int64(-1) }) < 0 ||
+		slices.IndexFunc(got, func(tag span.Tag) bool { return tag.Key == span.TagErrorMessage && tag.Value == "connection refused" }) < 0 {
+		t.Fatalf("failed client span: %v", got)
 	}
 }

@@ -83,6 +83,9 @@ func (w *Span) IsRecording() bool {
 
 // SetAttributes implements trace.Span.
 func (w *Span) SetAttributes(kv ...attribute.KeyValue) {
+	if len(kv) == 0 {
+		return
+	}
 	if w.ot {
 		w.sp.SetTags(appendAttrTags(make([]span.Tag, 0, len(kv)), kv)...)
 		return

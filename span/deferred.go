@@ -35,8 +35,8 @@ type TagBounds struct {
 // KeyBit is the bit of TagBounds.KeyBits that key sets, one of 64 chosen
 // by its length and its first and last bytes. A lookup of a key whose bit
 // is not set skips the source: most absent keys, such as the digest
-// layouts' fields that an OpenTelemetry span's attributes lack, differ
-// from every present key in one of the three.
+// layouts' fields that an OpenTelemetry span's attributes lack, get a bit
+// that no present key sets.
 func KeyBit(key string) uint64 {
 	n := uint(len(key))
 	if n == 0 {
@@ -81,7 +81,9 @@ func (s *Span) FinishDeferred(b *TagBlock, tags []Tag, src TagSource, opts opent
 		eager = true
 	}
 	if !shared {
-		s.setFinal(b.Tags())
+		for i, t := range b.Tags() { // an array they outgrow is sized for both batches
+			s.setTag(t.Key, t.Value, len(b.Tags())+len(tags)-i)
+		}
 	}
 	s.setFinal(tags)
 	if eager {
@@ -172,7 +174,7 @@ type moreDeferred8 struct {
 
 type deferredTags struct {
 	src    TagSource
-	bounds TagBounds // KeyBits set (zero: any key)
+	bounds TagBounds // KeyBits never zero: deferTo makes zero all bits
 	done   atomic.Bool
 	mu     sync.Mutex
 	tags   []Tag // all the span's tags, once asked for

@@ -54,8 +54,8 @@ func (s *sliceSource) AppendTags(dst []Tag) []Tag {
 // same refusals, with or without a shared block, logs, limits, and
 // whether the deferred tags fit the limits or not.
 func TestFinishDeferredMatchesSetTags(t *testing.T) {
-	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "ij", strings.Repeat("k", 66)}
-	absent := []string{"z", "zz", strings.Repeat("z", 66)}
+	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "ij", "ji", "xy", "abc", "cba", strings.Repeat("k", 66)}
+	absent := []string{"z", "zz", "zj", "abz", "zbc", strings.Repeat("z", 66)}
 	rng := rand.New(rand.NewPCG(3, 4))
 	pick := tagPicker(rng, keys)
 	for round := range 3000 {
@@ -83,6 +83,7 @@ func TestFinishDeferredMatchesSetTags(t *testing.T) {
 		if round%5 == 1 {
 			fb = NewTagBlock(pick(1+rng.IntN(4), "fblock")...)
 		}
+		fbTags := slices.Clone(fb.Tags())
 		ref.SetTagBlock(fb, tags...)
 		var add []Tag
 		for _, tag := range src {
@@ -95,6 +96,9 @@ func TestFinishDeferredMatchesSetTags(t *testing.T) {
 		s.FinishDeferred(fb, tags, &sliceSource{tags: src}, opentracing.FinishOptions{})
 
 		sameTags(t, fmt.Sprintf("round %d: before %v block %v tags %v src %v", round, before, fb.Tags(), tags, src), s, ref, append(slices.Clone(keys), absent...), got, want)
+		if !slices.Equal(fb.Tags(), fbTags) {
+			t.Fatalf("round %d: the block changed: %v, was %v", round, fb.Tags(), fbTags)
+		}
 	}
 }
 
