@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -9,8 +10,8 @@ import (
 // from call to call (operation name, service, method, remote app), so
 // that steady traffic allocates none of them; see pluginutil.Cache.
 type tagCache struct {
-	ops  pluginutil.Cache[opTags] // by opKey
-	apps pluginutil.Cache[any]    // remote.app values, by name
+	ops  strcache.Cache[opTags] // by opKey
+	apps strcache.Cache[any]    // remote.app values, by name
 }
 
 // opTags are the operation name and the service and method tag values of
@@ -33,12 +34,12 @@ func (t opTags) tags(dst []span.Tag, kind, thread any) []span.Tag {
 }
 
 func (c *tagCache) op(service, method string) opTags {
-	if len(service)+len(method) >= pluginutil.MaxCachedLen {
+	if len(service)+len(method) >= strcache.MaxCachedLen {
 		return makeOpTags(service, method) // not cached
 	}
 	// The key: the service's length (one byte), the service, the method;
 	// either may hold any byte.
-	var buf [pluginutil.MaxCachedLen]byte
+	var buf [strcache.MaxCachedLen]byte
 	key := append(append(append(buf[:0], byte(len(service))), service...), method...)
 	return c.ops.GetBytes(key, func(key string) opTags {
 		n := int(key[0])

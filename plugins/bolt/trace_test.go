@@ -16,8 +16,8 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/logtest"
-	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
 	"github.com/sofatracer/sofatracer-go/tracer"
@@ -282,7 +282,7 @@ func TestTracedCallKeepsCallerHeader(t *testing.T) {
 
 func TestTagCacheBound(t *testing.T) {
 	var c tagCache
-	for i := range pluginutil.MaxCached + 10 {
+	for i := range strcache.MaxCached + 10 {
 		s := fmt.Sprint("svc", i)
 		if op := c.op(s, "m"); op.name != s+"#m" || op.service != s || op.method != "m" {
 			t.Fatalf("op(%q, m) = %+v", s, op)
@@ -294,15 +294,15 @@ func TestTagCacheBound(t *testing.T) {
 	if op := c.op("svc", ""); op.name != "svc" || op.method != "" {
 		t.Fatalf("op(svc, \"\") = %+v", op)
 	}
-	long := strings.Repeat("x", pluginutil.MaxCachedLen)
+	long := strings.Repeat("x", strcache.MaxCachedLen)
 	if op := c.op(long, "m"); op.name != long+"#m" {
 		t.Fatalf("op of a long service = %+v", op)
 	}
-	if n := c.ops.Len(); n != pluginutil.MaxCached {
-		t.Fatalf("%d operations cached, want %d", n, pluginutil.MaxCached)
+	if n := c.ops.Len(); n != strcache.MaxCached {
+		t.Fatalf("%d operations cached, want %d", n, strcache.MaxCached)
 	}
-	if n := c.apps.Len(); n != pluginutil.MaxCached {
-		t.Fatalf("%d apps cached, want %d", n, pluginutil.MaxCached)
+	if n := c.apps.Len(); n != strcache.MaxCached {
+		t.Fatalf("%d apps cached, want %d", n, strcache.MaxCached)
 	}
 	// Any byte may be in a service or a method, including the key's
 	// length byte's values.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -16,9 +17,9 @@ type options struct {
 	opName func(fullMethod string) string
 	sizes  bool
 
-	methods pluginutil.Cache[methodTags]   // by full method
-	blocks  pluginutil.Cache[clientBlocks] // by full method, unary client
-	apps    pluginutil.Cache[any]          // remote.app values, by name
+	methods strcache.Cache[methodTags]   // by full method
+	blocks  strcache.Cache[clientBlocks] // by full method, unary client
+	apps    strcache.Cache[any]          // remote.app values, by name
 }
 
 func newOptions(opts []Option) *options {

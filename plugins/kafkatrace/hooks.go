@@ -7,6 +7,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/propagation"
 	"github.com/sofatracer/sofatracer-go/span"
@@ -138,7 +139,7 @@ func (h *hooks) OnProduceRecordUnbuffered(r *kgo.Record, err error) {
 }
 
 // The constant tags of the spans of each topic, cached: topics repeat.
-var sendTags, consumeTags pluginutil.Cache[pluginutil.MQTags]
+var sendTags, consumeTags strcache.Cache[pluginutil.MQTags]
 
 func newSendTags(topic string) pluginutil.MQTags {
 	return pluginutil.NewMQTags(

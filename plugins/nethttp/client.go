@@ -13,6 +13,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -39,7 +40,7 @@ type transport struct {
 	tr    opentracing.Tracer
 	base  http.RoundTripper
 	o     *options
-	hosts pluginutil.Cache[hostTags] // by URL host
+	hosts strcache.Cache[hostTags] // by URL host
 }
 
 // hostTags are the peer.hostname and peer.port tag values of a URL host;

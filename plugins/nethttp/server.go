@@ -9,6 +9,7 @@ import (
 
 	"github.com/opentracing/opentracing-go"
 
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -38,7 +39,7 @@ type middleware struct {
 	tr     opentracing.Tracer
 	next   http.Handler
 	o      *options
-	routes pluginutil.Cache[any] // boxed route tag values
+	routes strcache.Cache[any] // boxed route tag values
 }
 
 // serverCall is the per-request state: the wrapped writer and request

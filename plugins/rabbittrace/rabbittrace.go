@@ -11,6 +11,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -23,12 +24,12 @@ var ErrNotConfirmed = errors.New("rabbittrace: the broker did not confirm the pu
 
 // The constant tags of the spans of each exchange, routing key (and
 // queue), cached: they repeat. The cache key joins them with NUL bytes.
-var sendTags, consumeTags pluginutil.Cache[pluginutil.MQTags]
+var sendTags, consumeTags strcache.Cache[pluginutil.MQTags]
 
 // tagsOf returns the cached tags of the names (joined, the key of c),
 // built on a miss by build, or by tags from the names themselves when
 // one holds a NUL byte.
-func tagsOf(c *pluginutil.Cache[pluginutil.MQTags], build func(key string) pluginutil.MQTags, tags func(names []string) pluginutil.MQTags, names ...string) pluginutil.MQTags {
+func tagsOf(c *strcache.Cache[pluginutil.MQTags], build func(key string) pluginutil.MQTags, tags func(names []string) pluginutil.MQTags, names ...string) pluginutil.MQTags {
 	var buf [128]byte
 	k := buf[:0]
 	for i, n := range names {

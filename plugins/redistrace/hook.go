@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -64,7 +65,7 @@ func NewHook(tr opentracing.Tracer, opts ...Option) redis.Hook {
 type hook struct {
 	tr      opentracing.Tracer
 	o       options
-	methods pluginutil.Cache[any] // command name -> boxed upper-case name
+	methods strcache.Cache[any] // command name -> boxed upper-case name
 }
 
 // DialHook implements redis.Hook; dialing is not traced.

@@ -10,6 +10,7 @@ import (
 	"github.com/opentracing/opentracing-go"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/plugins/internal/pluginutil"
 	"github.com/sofatracer/sofatracer-go/span"
 )
@@ -23,7 +24,7 @@ type meta struct {
 	dbType    any // database.type
 	dbName    any // db.instance (database.name)
 	endpoint  any // peer.address (database.endpoint)
-	queries   pluginutil.Cache[*query]
+	queries   strcache.Cache[*query]
 }
 
 // query holds the tag values of one statement text.

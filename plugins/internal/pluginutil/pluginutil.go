@@ -69,7 +69,7 @@ func AppendPeerTags(dst []span.Tag, addr string) []span.Tag {
 		span.Tag{Key: span.TagPeerPort, Value: ap.Port()})
 }
 
-// Box returns s as a tag value (for Cache.Get).
+// Box returns s as a tag value (the build function of a strcache.Cache).
 func Box(s string) any { return s }
 
 // Boxed returns s as a tag value. When s equals one of values, strings

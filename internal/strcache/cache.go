@@ -1,4 +1,6 @@
-package pluginutil
+// Package strcache keeps values built from strings that repeat from call
+// to call, bounded, for the plugins and sofaotel.
+package strcache
 
 import (
 	"maps"
