@@ -1,48 +1,17 @@
 package sofaotel
 
-import (
-	"strings"
-	"sync"
-)
+import "github.com/sofatracer/sofatracer-go/internal/strcache"
 
 // Boxing a string into a tag value (an interface) allocates. The values
 // of low-cardinality attributes repeat (methods, schemes, hosts, protocol
-// versions, RPC methods, systems), so short ones are boxed once and kept,
-// at most maxBoxed of them.
-const (
-	maxBoxed    = 1024
-	maxBoxedLen = 64
-)
+// versions, RPC methods, systems), so they are boxed once and kept, as
+// many as strcache keeps.
+var boxed strcache.Cache[any]
 
-var boxed = struct {
-	sync.RWMutex
-	m map[string]any
-}{m: make(map[string]any)}
+// box returns s as a tag value, boxed once if it is kept.
+func box(s string) any { return boxed.Get(s, boxString) }
 
-// box returns s as a tag value, boxed once if it is short.
-func box(s string) any {
-	if len(s) > maxBoxedLen || s == "" {
-		return s
-	}
-	boxed.RLock()
-	v, ok := boxed.m[s]
-	full := len(boxed.m) >= maxBoxed
-	boxed.RUnlock()
-	if ok || full {
-		if ok {
-			return v
-		}
-		return s
-	}
-	s = strings.Clone(s) // never keep a larger string alive
-	v = s
-	boxed.Lock()
-	if len(boxed.m) < maxBoxed {
-		boxed.m[s] = v
-	}
-	boxed.Unlock()
-	return v
-}
+func boxString(s string) any { return s }
 
 // lowCardinality reports whether an attribute's values repeat across spans
 // (semantic conventions whose values name a kind, not a request; callers'

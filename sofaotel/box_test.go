@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 )
 
 func TestBoxIsBoundedAndKeepsValues(t *testing.T) {
@@ -16,14 +18,14 @@ func TestBoxIsBoundedAndKeepsValues(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { tagValue(attribute.String("http.request.method", "PATCH")) }); n != 0 {
 		t.Fatalf("a repeated low-cardinality value allocates %v times", n)
 	}
-	long := strings.Repeat("x", maxBoxedLen+1)
+	long := strings.Repeat("x", strcache.MaxCachedLen+1)
 	if box(long) != long || tagValue(attribute.String("url.path", "/a")) != "/a" {
 		t.Fatal("values changed")
 	}
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
-			for i := range 2 * maxBoxed {
+			for i := range 2 * strcache.MaxCached {
 				if v := fmt.Sprint("v", g, "-", i); box(v) != v {
 					t.Errorf("box(%q) changed it", v)
 				}
@@ -31,11 +33,7 @@ func TestBoxIsBoundedAndKeepsValues(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	boxed.RLock()
-	n := len(boxed.m)
-	_, hasLong := boxed.m[long]
-	boxed.RUnlock()
-	if n > maxBoxed || hasLong {
-		t.Fatalf("%d boxed values (at most %d), long kept: %v", n, maxBoxed, hasLong)
+	if n := boxed.Len(); n > strcache.MaxCached {
+		t.Fatalf("%d boxed values, at most %d", n, strcache.MaxCached)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -12,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sofatracer/sofatracer-go/digest"
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
@@ -431,17 +431,12 @@ type httpKey struct {
 	status            int64
 }
 
-// httpBlocks holds a span.TagBlock per httpKey, at most maxHTTPBlocks of
-// them and only for the standard methods and statuses 100 to 599 (or
-// none, or -1), so that peers sending made-up methods or codes cannot
-// fill it. A span shares its block instead of holding four tags itself,
-// which keeps an HTTP span's own tags within the span.
-var httpBlocks = struct {
-	sync.RWMutex
-	m map[httpKey]*span.TagBlock
-}{m: make(map[httpKey]*span.TagBlock)}
-
-const maxHTTPBlocks = 512
+// httpBlocks holds a span.TagBlock per httpKey, as many as strcache keeps,
+// and only for the standard methods and statuses 100 to 599 (or none, or
+// -1), so that peers sending made-up methods or codes cannot fill it. A
+// span shares its block instead of holding four tags itself, which keeps
+// an HTTP span's own tags within the span.
+var httpBlocks = new(strcache.Cache[*span.TagBlock])
 
 // httpBlock returns the block of k, made on first use, or nil when k
 // is not kept.
@@ -449,25 +444,29 @@ func httpBlock(k httpKey) *span.TagBlock {
 	if !digest.StandardHTTPMethod(k.method) || k.hasStatus && k.status != -1 && (k.status < 100 || k.status > 599) {
 		return nil
 	}
-	httpBlocks.RLock()
-	b, ok := httpBlocks.m[k]
-	full := len(httpBlocks.m) >= maxHTTPBlocks
-	httpBlocks.RUnlock()
-	if ok || full {
-		return b
+	var buf [16]byte
+	return httpBlocks.GetBytes(appendHTTPKey(buf[:0], k), newHTTPBlock)
+}
+
+// appendHTTPKey encodes k: flags, the status plus one in two bytes (it is
+// -1 to 599), the method.
+func appendHTTPKey(b []byte, k httpKey) []byte {
+	var flags byte
+	if k.server {
+		flags |= 1
 	}
-	k.method = strings.Clone(k.method) // never keep a larger string alive
-	b = span.NewTagBlock(appendHTTPShared(nil, k.server, k.method, k.status, k.hasStatus)...)
-	httpBlocks.Lock()
-	defer httpBlocks.Unlock()
-	if old, ok := httpBlocks.m[k]; ok {
-		return old
+	if k.hasStatus {
+		flags |= 2
 	}
-	if len(httpBlocks.m) >= maxHTTPBlocks {
-		return nil
-	}
-	httpBlocks.m[k] = b
-	return b
+	st := uint16(k.status + 1)
+	return append(append(b, flags, byte(st>>8), byte(st)), k.method...)
+}
+
+// newHTTPBlock makes the block of a key appendHTTPKey encoded.
+func newHTTPBlock(key string) *span.TagBlock {
+	server, hasStatus := key[0]&1 != 0, key[0]&2 != 0
+	status := int64(uint16(key[1])<<8|uint16(key[2])) - 1
+	return span.NewTagBlock(appendHTTPShared(nil, server, key[3:], status, hasStatus)...)
 }
 
 // url is request.url: url.full for a client (old http.url); for a server

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/sofatracer/sofatracer-go/internal/strcache"
 	"github.com/sofatracer/sofatracer-go/span"
 )
 
@@ -124,24 +125,16 @@ func TestFieldOf(t *testing.T) {
 	}
 }
 
-// withHTTPBlocks runs the test with a table of HTTP tag blocks of its own
-// (nil: one that is full), restoring the shared one after it.
-func withHTTPBlocks(t *testing.T, m map[httpKey]*span.TagBlock) {
-	if m == nil {
-		m = make(map[httpKey]*span.TagBlock, maxHTTPBlocks)
-		for i := range maxHTTPBlocks {
-			m[httpKey{method: fmt.Sprint("filler-", i)}] = nil
-		}
+// withHTTPBlocks runs the test with a table of HTTP tag blocks of its own,
+// empty or full, restoring the shared one after it.
+func withHTTPBlocks(t *testing.T, full bool) {
+	c := new(strcache.Cache[*span.TagBlock])
+	for i := 0; full && c.Len() < strcache.MaxCached; i++ {
+		c.Get(fmt.Sprint("filler-", i), func(string) *span.TagBlock { return nil })
 	}
-	httpBlocks.Lock()
-	old := httpBlocks.m
-	httpBlocks.m = m
-	httpBlocks.Unlock()
-	t.Cleanup(func() {
-		httpBlocks.Lock()
-		httpBlocks.m = old
-		httpBlocks.Unlock()
-	})
+	old := httpBlocks
+	httpBlocks = c
+	t.Cleanup(func() { httpBlocks = old })
 }
 
 // firstTags returns the first n tags of s, failing when it has fewer.
@@ -160,7 +153,7 @@ func firstTags(t *testing.T, s *span.Span, n int) []span.Tag {
 // table is full or its method or status is not a standard one, gets the
 // same tags and the same digest line as tags of its own.
 func TestHTTPBlocksAreBoundedAndChangeNothing(t *testing.T) {
-	withHTTPBlocks(t, map[httpKey]*span.TagBlock{})
+	withHTTPBlocks(t, false)
 	tr, c := newTracer(t, "app")
 	tracer := NewTracerProvider(tr).Tracer("t")
 	type req struct {
@@ -168,9 +161,10 @@ func TestHTTPBlocksAreBoundedAndChangeNothing(t *testing.T) {
 		status int
 	}
 	reqs := []req{{"GET", 200}, {"MADE-UP", 200}, {"GET", 200}, {"GET", 999}}
-	for i := range maxHTTPBlocks + 10 {
-		reqs = append(reqs, req{"PUT", 100 + i%500})
-		reqs = append(reqs, req{"POST", 100 + i%500})
+	for _, m := range []string{"PUT", "POST", "DELETE"} {
+		for st := 100; st < 600; st++ {
+			reqs = append(reqs, req{m, st})
+		}
 	}
 	for i, r := range reqs {
 		name := fmt.Sprintf("op-%d", i)
@@ -188,14 +182,12 @@ func TestHTTPBlocksAreBoundedAndChangeNothing(t *testing.T) {
 		if layout, line := digestLine(t, "app", s); layout != "http-server" || line["method"] != r.method || line["result.code"] != fmt.Sprint(r.status) {
 			t.Fatalf("%s: %s %v", name, layout, line)
 		}
+		if i == 3 && httpBlocks.Len() != 1 { // GET 200 only: not the made-up method, not status 999
+			t.Fatalf("%d blocks after the first four spans, want 1", httpBlocks.Len())
+		}
 	}
-	httpBlocks.RLock()
-	n := len(httpBlocks.m)
-	_, madeUp := httpBlocks.m[httpKey{server: true, method: "MADE-UP", status: 200, hasStatus: true}]
-	_, odd := httpBlocks.m[httpKey{server: true, method: "GET", status: 999, hasStatus: true}]
-	httpBlocks.RUnlock()
-	if n != maxHTTPBlocks || madeUp || odd { // more combinations than that were seen
-		t.Fatalf("%d blocks kept, want the bound, %d; one for a made-up method: %v, for status 999: %v", n, maxHTTPBlocks, madeUp, odd)
+	if n := httpBlocks.Len(); n != strcache.MaxCached { // more combinations than that were seen
+		t.Fatalf("%d blocks kept, want the bound, %d", n, strcache.MaxCached)
 	}
 }
 
@@ -219,16 +211,14 @@ func TestHTTPBlockAndOwnTagsAgree(t *testing.T) {
 	}
 	var block, own [][]span.Tag
 	t.Run("block", func(t *testing.T) {
-		withHTTPBlocks(t, map[httpKey]*span.TagBlock{})
+		withHTTPBlocks(t, false)
 		block = run(t)
-		httpBlocks.RLock()
-		defer httpBlocks.RUnlock()
-		if len(httpBlocks.m) != 2 {
-			t.Fatalf("%d blocks, want one per span", len(httpBlocks.m))
+		if n := httpBlocks.Len(); n != 2 {
+			t.Fatalf("%d blocks, want one per span", n)
 		}
 	})
 	t.Run("own", func(t *testing.T) {
-		withHTTPBlocks(t, nil)
+		withHTTPBlocks(t, true)
 		own = run(t)
 	})
 	if !slices.EqualFunc(block, own, slices.Equal[[]span.Tag]) {
