@@ -292,13 +292,27 @@ func (c *capture) Close() error        { return nil }
 // the attributes otelhttp's server sets (half at start, half at the end),
 // without otelhttp.
 func BenchmarkSpan(b *testing.B) {
-	startAttrs := []attribute.KeyValue{
+	benchSpans(b, "GET /orders/{id}", []attribute.KeyValue{
 		attribute.String("http.request.method", "GET"), attribute.String("url.scheme", "http"),
 		attribute.String("server.address", "shop"), attribute.Int("server.port", 8080), attribute.String("url.path", "/orders/42"),
 		attribute.String("network.peer.address", "10.0.0.1"), attribute.Int("network.peer.port", 51234),
 		attribute.String("user_agent.original", "Go-http-client/1.1"), attribute.String("network.protocol.version", "1.1"),
-	}
-	endAttrs := []attribute.KeyValue{attribute.Int("http.response.status_code", 200), attribute.Int("http.response.body.size", 2)}
+	}, []attribute.KeyValue{attribute.Int("http.response.status_code", 200), attribute.Int("http.response.body.size", 2)})
+}
+
+// BenchmarkSpanRPC: as BenchmarkSpan, with the attributes otelgrpc's
+// server sets.
+func BenchmarkSpanRPC(b *testing.B) {
+	benchSpans(b, "shop.Orders/Get", []attribute.KeyValue{
+		attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", "shop.Orders"), attribute.String("rpc.method", "Get"),
+		attribute.String("network.peer.address", "10.0.0.1"), attribute.Int("network.peer.port", 51234),
+		attribute.String("server.address", "shop"), attribute.Int("server.port", 9090),
+	}, []attribute.KeyValue{attribute.Int("rpc.grpc.status_code", 0)})
+}
+
+// benchSpans starts and ends a server span named name with attributes
+// start, then end, through our provider and through the SDK.
+func benchSpans(b *testing.B, name string, start, end []attribute.KeyValue) {
 	run := func(b *testing.B, ot trace.Tracer) {
 		ctx := context.Background()
 		b.ReportAllocs()
@@ -309,8 +323,8 @@ func BenchmarkSpan(b *testing.B) {
 			b.ReportMetric(float64(measure.GCCycles()-gcs)*1000/float64(b.N), "gc/kop")
 		}()
 		for range b.N {
-			_, sp := ot.Start(ctx, "GET /orders/{id}", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(startAttrs...))
-			sp.SetAttributes(endAttrs...)
+			_, sp := ot.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(start...))
+			sp.SetAttributes(end...)
 			sp.End()
 		}
 	}
