@@ -318,7 +318,7 @@ func appendHostPort(b []byte, host string, port attribute.Value) []byte {
 // semconvTags returns, appended to dst, the tags of the digest layout a
 // span's semantic conventions call for (HTTP server or client, RPC client
 // or server, database, messaging; none makes it a biz span), and a block
-// of those it shares with like spans (HTTP), to set first. The
+// of those it shares with like spans (HTTP, RPC), to set first. The
 // attributes are those set at the start, then the later ones; each is a
 // tag under its own key as well (see attrTags).
 func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late []attribute.KeyValue, st codes.Code, errText string, dur func() time.Duration) ([]span.Tag, *span.TagBlock, span.TagBounds) {
@@ -333,7 +333,7 @@ func semconvTags(dst []span.Tag, kind trace.SpanKind, name string, attrs, late [
 	}
 	switch {
 	case s.rpcSystem != "":
-		t, failed = s.rpc(kind, t, failed)
+		t, b, failed = s.rpc(kind, t, failed)
 	case s.method != "":
 		t, b = s.http(kind, t, failed)
 	case s.dbSystem == "redis":
@@ -509,9 +509,12 @@ func (s *sem) url(server bool) string {
 
 // rpc writes the RPC layouts' tags and returns whether the call failed:
 // a result code other than 00 is an error, as in the grpctrace plugin.
-func (s *sem) rpc(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, bool) {
+// The protocol, service, method, kind, thread name and result code of a
+// call that succeeded come as a block that spans with the same ones share
+// (see rpcBlock); otherwise as tags of their own. Then the remote IP and
+// app.
+func (s *sem) rpc(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, *span.TagBlock, bool) {
 	server := kind == trace.SpanKindServer || kind == trace.SpanKindConsumer
-	t = add(t, span.TagProtocol, s.rpcSystem)
 	svc, method := s.rpcService, s.rpcMethod
 	if (method == "_OTHER" || strings.HasSuffix(method, "/_OTHER")) && s.rpcMethodOrig != "" {
 		method = s.rpcMethodOrig
@@ -519,11 +522,13 @@ func (s *sem) rpc(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, b
 	if i := strings.LastIndexByte(method, '/'); i >= 0 {
 		svc, method = strings.TrimPrefix(method[:i], "/"), method[i+1:]
 	}
-	if svc != "" {
-		t = add(t, span.TagService, svc)
+	code := s.rpcResult(server, failed)
+	var b *span.TagBlock
+	if code == "00" { // a method that answered exists: peers cannot fill the cache with made-up ones
+		b = rpcBlock(server, s.rpcSystem, svc, method)
 	}
-	if method != "" {
-		t = add(t, span.TagMethod, method)
+	if b == nil {
+		t = appendRPCShared(t, server, s.rpcSystem, svc, method, code)
 	}
 	remoteIP := ""
 	switch {
@@ -540,16 +545,53 @@ func (s *sem) rpc(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, b
 	if s.peerService != "" {
 		t = add(t, span.TagRemoteApp, s.peerService)
 	}
+	return t, b, failed || code != "00"
+}
+
+// appendRPCShared appends the RPC tags that the calls of one method with
+// one result have in common.
+func appendRPCShared(t []span.Tag, server bool, system, svc, method, code string) []span.Tag {
+	t = add(t, span.TagProtocol, system)
+	if svc != "" {
+		t = add(t, span.TagService, svc)
+	}
+	if method != "" {
+		t = add(t, span.TagMethod, method)
+	}
 	if server {
 		t = add(t, span.TagSpanKind, span.KindServer)
-		t = add(t, span.TagThreadName, s.rpcSystem+"-server")
+		t = add(t, span.TagThreadName, system+"-server")
 	} else {
 		t = add(t, span.TagSpanKind, span.KindClient)
-		t = add(t, span.TagThreadName, s.rpcSystem+"-client")
+		t = add(t, span.TagThreadName, system+"-client")
 	}
-	code := s.rpcResult(server, failed)
-	t = add(t, span.TagResultCode, code)
-	return t, failed || code != "00"
+	return add(t, span.TagResultCode, code)
+}
+
+// rpcBlocks holds a span.TagBlock of the shared tags of successful calls
+// per side, system, service and method, as many as strcache keeps.
+var rpcBlocks = new(strcache.Cache[*span.TagBlock])
+
+// rpcBlock returns the block of a successful call, made on first use, or
+// nil when it is not kept.
+func rpcBlock(server bool, system, svc, method string) *span.TagBlock {
+	if strings.IndexByte(system, 0) >= 0 || strings.IndexByte(svc, 0) >= 0 || strings.IndexByte(method, 0) >= 0 {
+		return nil // the key separates them with NUL
+	}
+	var buf [128]byte
+	k := append(buf[:0], 'c')
+	if server {
+		k[0] = 's'
+	}
+	k = append(append(append(append(append(k, system...), 0), svc...), 0), method...)
+	return rpcBlocks.GetBytes(k, newRPCBlock)
+}
+
+// newRPCBlock makes the block of a key rpcBlock encoded.
+func newRPCBlock(key string) *span.TagBlock {
+	system, rest, _ := strings.Cut(key[1:], "\x00")
+	svc, method, _ := strings.Cut(rest, "\x00")
+	return span.NewTagBlock(appendRPCShared(nil, key[0] == 's', system, svc, method, "00")...)
 }
 
 // grpcCodeNames are the gRPC status codes by number, as OpenTelemetry

@@ -125,16 +125,19 @@ func TestFieldOf(t *testing.T) {
 	}
 }
 
-// withHTTPBlocks runs the test with a table of HTTP tag blocks of its own,
-// empty or full, restoring the shared one after it.
+// withHTTPBlocks runs the test with tables of HTTP and RPC tag blocks of
+// its own, empty or full, restoring the shared ones after it.
 func withHTTPBlocks(t *testing.T, full bool) {
-	c := new(strcache.Cache[*span.TagBlock])
-	for i := 0; full && c.Len() < strcache.MaxCached; i++ {
-		c.Get(fmt.Sprint("filler-", i), func(string) *span.TagBlock { return nil })
+	fresh := func() *strcache.Cache[*span.TagBlock] {
+		c := new(strcache.Cache[*span.TagBlock])
+		for i := 0; full && c.Len() < strcache.MaxCached; i++ {
+			c.Get(fmt.Sprint("filler-", i), func(string) *span.TagBlock { return nil })
+		}
+		return c
 	}
-	old := httpBlocks
-	httpBlocks = c
-	t.Cleanup(func() { httpBlocks = old })
+	oldHTTP, oldRPC := httpBlocks, rpcBlocks
+	httpBlocks, rpcBlocks = fresh(), fresh()
+	t.Cleanup(func() { httpBlocks, rpcBlocks = oldHTTP, oldRPC })
 }
 
 // firstTags returns the first n tags of s, failing when it has fewer.
@@ -227,5 +230,56 @@ func TestHTTPBlockAndOwnTagsAgree(t *testing.T) {
 	if got := block[0]; slices.IndexFunc(got, func(tag span.Tag) bool { return tag.Key == span.TagHTTPStatusCode && tag.Value == int64(-1) }) < 0 ||
 		slices.IndexFunc(got, func(tag span.Tag) bool { return tag.Key == span.TagErrorMessage && tag.Value == "connection refused" }) < 0 {
 		t.Fatalf("failed client span: %v", got)
+	}
+}
+
+// RPC spans of calls that succeeded share a block of their protocol,
+// service, method, kind, thread name and result code; failed calls, and
+// names the block's key cannot hold, get the same tags as their own.
+func TestRPCBlocksAndOwnTagsAgree(t *testing.T) {
+	run := func(t *testing.T) [][]span.Tag {
+		tr, c := newTracer(t, "app")
+		tracer := NewTracerProvider(tr).Tracer("t")
+		var all [][]span.Tag
+		for i, sp := range []struct {
+			kind   trace.SpanKind
+			method string
+			code   int
+		}{
+			{trace.SpanKindServer, "Get", 0}, {trace.SpanKindClient, "Get", 0}, {trace.SpanKindServer, "Get", 14},
+			{trace.SpanKindServer, "G\x00et", 0},
+		} {
+			name := fmt.Sprint("rpc-", i)
+			_, s := tracer.Start(context.Background(), name, trace.WithSpanKind(sp.kind), trace.WithAttributes(
+				attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", "shop.Orders"),
+				attribute.String("rpc.method", sp.method), attribute.String("network.peer.address", "10.0.0.1"),
+				attribute.Int("network.peer.port", 5000)))
+			s.SetAttributes(attribute.Int("rpc.grpc.status_code", sp.code))
+			s.End()
+			all = append(all, c.byName(t, name).Tags())
+		}
+		return all
+	}
+	var block, own [][]span.Tag
+	t.Run("block", func(t *testing.T) {
+		withHTTPBlocks(t, false)
+		block = run(t)
+		if n := rpcBlocks.Len(); n != 2 { // the two calls that succeeded, server and client
+			t.Fatalf("%d blocks, want 2", n)
+		}
+	})
+	t.Run("own", func(t *testing.T) {
+		withHTTPBlocks(t, true)
+		own = run(t)
+	})
+	if !slices.EqualFunc(block, own, slices.Equal[[]span.Tag]) {
+		t.Fatalf("tags differ:\nblock %v\nown   %v", block, own)
+	}
+	want := []span.Tag{{Key: span.TagProtocol, Value: "grpc"}, {Key: span.TagService, Value: "shop.Orders"},
+		{Key: span.TagMethod, Value: "Get"}, {Key: span.TagSpanKind, Value: span.KindServer},
+		{Key: span.TagThreadName, Value: "grpc-server"}, {Key: span.TagResultCode, Value: "00"},
+		{Key: span.TagRemoteIP, Value: "10.0.0.1:5000"}}
+	if got := block[0]; len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+		t.Fatalf("server span: %v, want %v first", got, want)
 	}
 }
