@@ -125,9 +125,9 @@ func TestFieldOf(t *testing.T) {
 	}
 }
 
-// withHTTPBlocks runs the test with tables of HTTP and RPC tag blocks of
+// withBlockTables runs the test with tables of HTTP and RPC tag blocks of
 // its own, empty or full, restoring the shared ones after it.
-func withHTTPBlocks(t *testing.T, full bool) {
+func withBlockTables(t *testing.T, full bool) {
 	fresh := func() *strcache.Cache[*span.TagBlock] {
 		c := new(strcache.Cache[*span.TagBlock])
 		for i := 0; full && c.Len() < strcache.MaxCached; i++ {
@@ -138,6 +138,29 @@ func withHTTPBlocks(t *testing.T, full bool) {
 	oldHTTP, oldRPC := httpBlocks, rpcBlocks
 	httpBlocks, rpcBlocks = fresh(), fresh()
 	t.Cleanup(func() { httpBlocks, rpcBlocks = oldHTTP, oldRPC })
+}
+
+// sameWithAndWithoutBlocks runs run with empty block tables, where it must
+// make blocks() == want blocks (a func, as the tables are swapped), and with full ones, where spans get tags
+// of their own; it fails unless both give the same tags, and returns them.
+func sameWithAndWithoutBlocks(t *testing.T, run func(*testing.T) [][]span.Tag, blocks func() int, want int) [][]span.Tag {
+	t.Helper()
+	var block, own [][]span.Tag
+	t.Run("block", func(t *testing.T) {
+		withBlockTables(t, false)
+		block = run(t)
+		if n := blocks(); n != want {
+			t.Fatalf("%d blocks, want %d", n, want)
+		}
+	})
+	t.Run("own", func(t *testing.T) {
+		withBlockTables(t, true)
+		own = run(t)
+	})
+	if !slices.EqualFunc(block, own, slices.Equal[[]span.Tag]) {
+		t.Fatalf("tags differ:\nblock %v\nown   %v", block, own)
+	}
+	return block
 }
 
 // firstTags returns the first n tags of s, failing when it has fewer.
@@ -156,7 +179,7 @@ func firstTags(t *testing.T, s *span.Span, n int) []span.Tag {
 // table is full or its method or status is not a standard one, gets the
 // same tags and the same digest line as tags of its own.
 func TestHTTPBlocksAreBoundedAndChangeNothing(t *testing.T) {
-	withHTTPBlocks(t, false)
+	withBlockTables(t, false)
 	tr, c := newTracer(t, "app")
 	tracer := NewTracerProvider(tr).Tracer("t")
 	type req struct {
@@ -212,21 +235,7 @@ func TestHTTPBlockAndOwnTagsAgree(t *testing.T) {
 		ok.End()
 		return [][]span.Tag{c.byName(t, "failed").Tags(), c.byName(t, "ok").Tags()}
 	}
-	var block, own [][]span.Tag
-	t.Run("block", func(t *testing.T) {
-		withHTTPBlocks(t, false)
-		block = run(t)
-		if n := httpBlocks.Len(); n != 2 {
-			t.Fatalf("%d blocks, want one per span", n)
-		}
-	})
-	t.Run("own", func(t *testing.T) {
-		withHTTPBlocks(t, true)
-		own = run(t)
-	})
-	if !slices.EqualFunc(block, own, slices.Equal[[]span.Tag]) {
-		t.Fatalf("tags differ:\nblock %v\nown   %v", block, own)
-	}
+	block := sameWithAndWithoutBlocks(t, run, func() int { return httpBlocks.Len() }, 2) // one per span
 	if got := block[0]; slices.IndexFunc(got, func(tag span.Tag) bool { return tag.Key == span.TagHTTPStatusCode && tag.Value == int64(-1) }) < 0 ||
 		slices.IndexFunc(got, func(tag span.Tag) bool { return tag.Key == span.TagErrorMessage && tag.Value == "connection refused" }) < 0 {
 		t.Fatalf("failed client span: %v", got)
@@ -260,21 +269,7 @@ func TestRPCBlocksAndOwnTagsAgree(t *testing.T) {
 		}
 		return all
 	}
-	var block, own [][]span.Tag
-	t.Run("block", func(t *testing.T) {
-		withHTTPBlocks(t, false)
-		block = run(t)
-		if n := rpcBlocks.Len(); n != 2 { // the two calls that succeeded, server and client
-			t.Fatalf("%d blocks, want 2", n)
-		}
-	})
-	t.Run("own", func(t *testing.T) {
-		withHTTPBlocks(t, true)
-		own = run(t)
-	})
-	if !slices.EqualFunc(block, own, slices.Equal[[]span.Tag]) {
-		t.Fatalf("tags differ:\nblock %v\nown   %v", block, own)
-	}
+	block := sameWithAndWithoutBlocks(t, run, func() int { return rpcBlocks.Len() }, 2) // the calls that succeeded, server and client
 	want := []span.Tag{{Key: span.TagProtocol, Value: "grpc"}, {Key: span.TagService, Value: "shop.Orders"},
 		{Key: span.TagMethod, Value: "Get"}, {Key: span.TagSpanKind, Value: span.KindServer},
 		{Key: span.TagThreadName, Value: "grpc-server"}, {Key: span.TagResultCode, Value: "00"},
