@@ -49,6 +49,27 @@ func (c *Cache[V]) GetBytes(key []byte, build func(string) V) V {
 	return c.miss(string(key), build)
 }
 
+// Kept returns the value of key, building and keeping it on a miss, and
+// true; or, when the key is too long or the cache full, the zero value and
+// false, without building it: for callers that have a cheaper way than a
+// value built per call.
+func (c *Cache[V]) Kept(key []byte, build func(string) V) (V, bool) {
+	if m := c.m.Load(); m != nil {
+		if v, ok := (*m)[string(key)]; ok {
+			return v, true
+		}
+	}
+	var zero V
+	if len(key) > MaxCachedLen || c.Len() >= MaxCached {
+		return zero, false
+	}
+	v, kept := c.store(string(key), build)
+	if !kept {
+		return zero, false
+	}
+	return v, true
+}
+
 // miss builds the value of key outside the lock, so that a slow build
 // holds up no other miss; a full cache takes no lock at all. Two misses
 // of one key may both build it: the first one stored wins.
@@ -59,6 +80,14 @@ func (c *Cache[V]) miss(key string, build func(string) V) V {
 	if p := c.m.Load(); p != nil && len(*p) >= MaxCached {
 		return build(key)
 	}
+	v, _ := c.store(key, build)
+	return v
+}
+
+// store builds the value of key and keeps it if there is room; it returns
+// the kept value (another caller's, if one stored the key first) and
+// true, or the value it built and false.
+func (c *Cache[V]) store(key string, build func(string) V) (V, bool) {
 	key = strings.Clone(key) // the caller's may point into a request
 	v := build(key)
 	c.mu.Lock()
@@ -68,16 +97,16 @@ func (c *Cache[V]) miss(key string, build func(string) V) V {
 		old = *p
 	}
 	if w, ok := old[key]; ok {
-		return w
+		return w, true
 	}
 	if len(old) >= MaxCached {
-		return v
+		return v, false
 	}
 	m := make(map[string]V, len(old)+1)
 	maps.Copy(m, old)
 	m[key] = v
 	c.m.Store(&m)
-	return v
+	return v, true
 }
 
 // Len returns the number of cached values.

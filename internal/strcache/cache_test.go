@@ -91,3 +91,30 @@ func TestCacheGetBytesCopies(t *testing.T) {
 		t.Fatalf("after reuse of the buffer: %v, want svc", v)
 	}
 }
+
+// Kept keeps what it builds, and builds nothing it could not keep.
+func TestCacheKept(t *testing.T) {
+	var c Cache[any]
+	built := 0
+	build := func(s string) any { built++; return s }
+	if v, ok := c.Kept([]byte("a"), build); v != "a" || !ok || c.Len() != 1 {
+		t.Fatalf("Kept(a) = %v, %v; Len %d", v, ok, c.Len())
+	}
+	if v, ok := c.Kept([]byte("a"), build); v != "a" || !ok || built != 1 {
+		t.Fatalf("hit: %v, %v after %d builds", v, ok, built)
+	}
+	if v, ok := c.Kept([]byte(strings.Repeat("x", MaxCachedLen+1)), build); v != nil || ok || built != 1 {
+		t.Fatalf("long key: %v, %v after %d builds", v, ok, built)
+	}
+	for i := 0; c.Len() < MaxCached; i++ {
+		c.Get(strconv.Itoa(i), build)
+	}
+	before := built
+	if v, ok := c.Kept([]byte("past-the-cap"), build); v != nil || ok || built != before {
+		t.Fatalf("full: %v, %v, %d builds", v, ok, built-before)
+	}
+	key := []byte("a")
+	if n := testing.AllocsPerRun(100, func() { c.Kept(key, build) }); n != 0 {
+		t.Fatalf("hit: %v allocs", n)
+	}
+}
