@@ -19,8 +19,12 @@ func TestBoxIsBoundedAndKeepsValues(t *testing.T) {
 		t.Fatalf("a repeated low-cardinality value allocates %v times", n)
 	}
 	long := strings.Repeat("x", strcache.MaxCachedLen+1)
+	n := boxed.Len()
 	if box(long) != long || tagValue(attribute.String("url.path", "/a")) != "/a" {
 		t.Fatal("values changed")
+	}
+	if boxed.Len() != n {
+		t.Fatal("a value longer than strcache keeps was kept")
 	}
 	var wg sync.WaitGroup
 	for g := range 4 {

@@ -444,8 +444,12 @@ func httpBlock(k httpKey) *span.TagBlock {
 	if !digest.StandardHTTPMethod(k.method) || k.hasStatus && k.status != -1 && (k.status < 100 || k.status > 599) {
 		return nil
 	}
+	if !k.hasStatus {
+		k.status = 0 // one key for every span without one
+	}
 	var buf [16]byte
-	return httpBlocks.GetBytes(appendHTTPKey(buf[:0], k), newHTTPBlock)
+	b, _ := httpBlocks.Kept(appendHTTPKey(buf[:0], k), newHTTPBlock)
+	return b
 }
 
 // appendHTTPKey encodes k: flags, the status plus one in two bytes (it is
@@ -516,7 +520,8 @@ func (s *sem) url(server bool) string {
 func (s *sem) rpc(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, *span.TagBlock, bool) {
 	server := kind == trace.SpanKindServer || kind == trace.SpanKindConsumer
 	svc, method := s.rpcService, s.rpcMethod
-	if (method == "_OTHER" || strings.HasSuffix(method, "/_OTHER")) && s.rpcMethodOrig != "" {
+	unknown := (method == "_OTHER" || strings.HasSuffix(method, "/_OTHER")) && s.rpcMethodOrig != ""
+	if unknown {
 		method = s.rpcMethodOrig
 	}
 	if i := strings.LastIndexByte(method, '/'); i >= 0 {
@@ -524,7 +529,10 @@ func (s *sem) rpc(kind trace.SpanKind, t []span.Tag, failed bool) ([]span.Tag, *
 	}
 	code := s.rpcResult(server, failed)
 	var b *span.TagBlock
-	if code == "00" { // a method that answered exists: peers cannot fill the cache with made-up ones
+	if code == "00" && !unknown {
+		// A method that answered exists, unless the instrumentation did
+		// not know it (_OTHER): peers cannot fill the cache with made-up
+		// names.
 		b = rpcBlock(server, s.rpcSystem, svc, method)
 	}
 	if b == nil {
@@ -578,13 +586,17 @@ func rpcBlock(server bool, system, svc, method string) *span.TagBlock {
 	if strings.IndexByte(system, 0) >= 0 || strings.IndexByte(svc, 0) >= 0 || strings.IndexByte(method, 0) >= 0 {
 		return nil // the key separates them with NUL
 	}
-	var buf [128]byte
+	if 3+len(system)+len(svc)+len(method) > strcache.MaxCachedLen {
+		return nil
+	}
+	var buf [strcache.MaxCachedLen]byte
 	k := append(buf[:0], 'c')
 	if server {
 		k[0] = 's'
 	}
 	k = append(append(append(append(append(k, system...), 0), svc...), 0), method...)
-	return rpcBlocks.GetBytes(k, newRPCBlock)
+	b, _ := rpcBlocks.Kept(k, newRPCBlock)
+	return b
 }
 
 // newRPCBlock makes the block of a key rpcBlock encoded.

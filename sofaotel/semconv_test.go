@@ -126,7 +126,8 @@ func TestFieldOf(t *testing.T) {
 }
 
 // withBlockTables runs the test with tables of HTTP and RPC tag blocks of
-// its own, empty or full, restoring the shared ones after it.
+// its own, empty or full, restoring the shared ones after it. It swaps
+// package variables: no test that uses it may run in parallel.
 func withBlockTables(t *testing.T, full bool) {
 	fresh := func() *strcache.Cache[*span.TagBlock] {
 		c := new(strcache.Cache[*span.TagBlock])
@@ -140,10 +141,12 @@ func withBlockTables(t *testing.T, full bool) {
 	t.Cleanup(func() { httpBlocks, rpcBlocks = oldHTTP, oldRPC })
 }
 
-// sameWithAndWithoutBlocks runs run with empty block tables, where it must
-// make blocks() == want blocks (a func, as the tables are swapped), and with full ones, where spans get tags
-// of their own; it fails unless both give the same tags, and returns them.
-func sameWithAndWithoutBlocks(t *testing.T, run func(*testing.T) [][]span.Tag, blocks func() int, want int) [][]span.Tag {
+// sameWithAndWithoutBlocks runs run twice and fails unless both runs give
+// the same tags, which it returns: first with empty block tables, where
+// blocks (a func: the tables are swapped) must count want blocks after
+// it; then with full tables, where unkept must hold: the spans' shared
+// tags are their own.
+func sameWithAndWithoutBlocks(t *testing.T, run func(*testing.T) [][]span.Tag, blocks func() int, want int, unkept func() bool) [][]span.Tag {
 	t.Helper()
 	var block, own [][]span.Tag
 	t.Run("block", func(t *testing.T) {
@@ -156,6 +159,9 @@ func sameWithAndWithoutBlocks(t *testing.T, run func(*testing.T) [][]span.Tag, b
 	t.Run("own", func(t *testing.T) {
 		withBlockTables(t, true)
 		own = run(t)
+		if !unkept() {
+			t.Fatal("a full table still gave a block")
+		}
 	})
 	if !slices.EqualFunc(block, own, slices.Equal[[]span.Tag]) {
 		t.Fatalf("tags differ:\nblock %v\nown   %v", block, own)
@@ -235,7 +241,8 @@ func TestHTTPBlockAndOwnTagsAgree(t *testing.T) {
 		ok.End()
 		return [][]span.Tag{c.byName(t, "failed").Tags(), c.byName(t, "ok").Tags()}
 	}
-	block := sameWithAndWithoutBlocks(t, run, func() int { return httpBlocks.Len() }, 2) // one per span
+	block := sameWithAndWithoutBlocks(t, run, func() int { return httpBlocks.Len() }, 2, // one per span
+		func() bool { return httpBlock(httpKey{method: "GET", status: -1, hasStatus: true}) == nil })
 	if got := block[0]; slices.IndexFunc(got, func(tag span.Tag) bool { return tag.Key == span.TagHTTPStatusCode && tag.Value == int64(-1) }) < 0 ||
 		slices.IndexFunc(got, func(tag span.Tag) bool { return tag.Key == span.TagErrorMessage && tag.Value == "connection refused" }) < 0 {
 		t.Fatalf("failed client span: %v", got)
@@ -243,8 +250,9 @@ func TestHTTPBlockAndOwnTagsAgree(t *testing.T) {
 }
 
 // RPC spans of calls that succeeded share a block of their protocol,
-// service, method, kind, thread name and result code; failed calls, and
-// names the block's key cannot hold, get the same tags as their own.
+// service, method, kind, thread name and result code; failed calls,
+// methods the instrumentation did not know (_OTHER) and names the block's
+// key cannot hold get the same tags as their own.
 func TestRPCBlocksAndOwnTagsAgree(t *testing.T) {
 	run := func(t *testing.T) [][]span.Tag {
 		tr, c := newTracer(t, "app")
@@ -256,20 +264,21 @@ func TestRPCBlocksAndOwnTagsAgree(t *testing.T) {
 			code   int
 		}{
 			{trace.SpanKindServer, "Get", 0}, {trace.SpanKindClient, "Get", 0}, {trace.SpanKindServer, "Get", 14},
-			{trace.SpanKindServer, "G\x00et", 0},
+			{trace.SpanKindServer, "G\x00et", 0}, {trace.SpanKindServer, "_OTHER", 0},
 		} {
 			name := fmt.Sprint("rpc-", i)
 			_, s := tracer.Start(context.Background(), name, trace.WithSpanKind(sp.kind), trace.WithAttributes(
 				attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", "shop.Orders"),
-				attribute.String("rpc.method", sp.method), attribute.String("network.peer.address", "10.0.0.1"),
-				attribute.Int("network.peer.port", 5000)))
+				attribute.String("rpc.method", sp.method), attribute.String("rpc.method_original", "Made.Up/Name"),
+				attribute.String("network.peer.address", "10.0.0.1"), attribute.Int("network.peer.port", 5000)))
 			s.SetAttributes(attribute.Int("rpc.grpc.status_code", sp.code))
 			s.End()
 			all = append(all, c.byName(t, name).Tags())
 		}
 		return all
 	}
-	block := sameWithAndWithoutBlocks(t, run, func() int { return rpcBlocks.Len() }, 2) // the calls that succeeded, server and client
+	block := sameWithAndWithoutBlocks(t, run, func() int { return rpcBlocks.Len() }, 2, // the calls that succeeded, server and client
+		func() bool { return rpcBlock(true, "grpc", "shop.Orders", "Get") == nil })
 	want := []span.Tag{{Key: span.TagProtocol, Value: "grpc"}, {Key: span.TagService, Value: "shop.Orders"},
 		{Key: span.TagMethod, Value: "Get"}, {Key: span.TagSpanKind, Value: span.KindServer},
 		{Key: span.TagThreadName, Value: "grpc-server"}, {Key: span.TagResultCode, Value: "00"},

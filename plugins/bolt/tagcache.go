@@ -8,7 +8,7 @@ import (
 
 // tagCache keeps the span tag values made from request strings that repeat
 // from call to call (operation name, service, method, remote app), so
-// that steady traffic allocates none of them; see pluginutil.Cache.
+// that steady traffic allocates none of them; see strcache.Cache.
 type tagCache struct {
 	ops  strcache.Cache[opTags] // by opKey
 	apps strcache.Cache[any]    // remote.app values, by name
