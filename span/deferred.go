@@ -64,12 +64,9 @@ func (s *Span) FinishDeferred(b *TagBlock, tags []Tag, src TagSource, opts opent
 	if src != nil {
 		bounds = src.Bounds()
 	}
-	shared := s.canShare(b)
+	shared := s.share(b)
 	n := len(tags) // the tags set here that the span holds itself
-	if shared {
-		s.tagBuf[0] = Tag{Value: blockRef{b}}
-		s.Ctx.ntags = 1
-	} else {
+	if !shared {
 		n += len(b.Tags())
 	}
 	eager := false
@@ -81,13 +78,11 @@ func (s *Span) FinishDeferred(b *TagBlock, tags []Tag, src TagSource, opts opent
 		eager = true
 	}
 	if !shared {
-		for i, t := range b.Tags() { // an array they outgrow is sized for both batches
-			s.setTag(t.Key, t.Value, len(b.Tags())+len(tags)-i)
-		}
+		s.setFinal(b.Tags(), len(tags))
 	}
-	s.setFinal(tags)
+	s.setFinal(tags, 0)
 	if eager {
-		s.setFinal(s.absent(src.AppendTags(nil)))
+		s.setFinal(s.absent(src.AppendTags(nil)), 0)
 	}
 	s.finishLocked(opts)
 	s.mu.Unlock()
@@ -145,11 +140,11 @@ func (s *Span) absent(tags []Tag) []Tag {
 	return keep
 }
 
-// setFinal sets the last tags of a span about to finish: an array they
-// outgrow is sized for them alone.
-func (s *Span) setFinal(tags []Tag) {
+// setFinal sets the last tags of a span about to finish, but for after
+// more: an array they outgrow is sized for them alone.
+func (s *Span) setFinal(tags []Tag, after int) {
 	for i, t := range tags {
-		s.setTag(t.Key, t.Value, len(tags)-i)
+		s.setTag(t.Key, t.Value, len(tags)-i+after)
 	}
 }
 

@@ -50,12 +50,8 @@ type blockRef struct{ b *TagBlock }
 // all the tags a span gets, when it ends.
 func (s *Span) SetTagBlock(b *TagBlock, tags ...Tag) {
 	s.mu.Lock()
-	if s.canShare(b) {
-		s.tagBuf[0] = Tag{Value: blockRef{b}}
-		s.Ctx.ntags = 1
-		for i, t := range tags {
-			s.setTag(t.Key, t.Value, len(tags)-i)
-		}
+	if s.share(b) {
+		s.setFinal(tags, 0)
 	} else {
 		for _, t := range b.Tags() {
 			s.setTag(t.Key, t.Value, -1)
@@ -65,6 +61,17 @@ func (s *Span) SetTagBlock(b *TagBlock, tags ...Tag) {
 		}
 	}
 	s.mu.Unlock()
+}
+
+// share makes the span refer to b when it may (see canShare), and reports
+// whether it does.
+func (s *Span) share(b *TagBlock) bool {
+	if !s.canShare(b) {
+		return false
+	}
+	s.tagBuf[0] = Tag{Value: blockRef{b}}
+	s.Ctx.ntags = 1
+	return true
 }
 
 // canShare reports whether the span may refer to b: it has no tags yet
